@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The one gate: installs what the tests need, starts PostgreSQL, then type-check, lint, every test.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+bash scripts/setup.sh test
+source scripts/postgres.sh
+export NEARGATE_TEST_POSTGRES_URL
+npx tsc --noEmit
+npx biome check .
+shopt -s globstar nullglob
+files=(test/**/*.test.ts)
+if [ $# -gt 0 ]; then files=("$@"); fi
+exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${files[@]}"

@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=${1:-run}
 
-run_packages=(runc conmon containernetworking-plugins nftables iproute2 busybox-static attr)
+run_packages=(runc conmon nftables iproute2 busybox-static attr tini mount util-linux)
 test_packages=(awscli skopeo postgresql jq curl)
 
 missing=()

@@ -30,6 +30,8 @@ fi
 stamp="$root/node_modules/.neargate-lock"
 if ! cmp -s "$root/package-lock.json" "$stamp" 2>/dev/null; then
   echo "neargate: installing npm packages (better-sqlite3 builds from source, about 90 s)" >&2
-  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  # `npm install`, not `npm ci`: this npm writes lockfiles without other platforms' optional
+  # packages (Biome's), and `npm ci` then refuses them. With a lockfile, install follows it.
+  (cd "$root" && npm install --no-audit --no-fund --loglevel=error >&2)
   cp "$root/package-lock.json" "$stamp"
 fi

@@ -1,0 +1,76 @@
+import { ecsError } from '../../core/ecs/ecs-errors.ts';
+import type { Operation } from '../operation.ts';
+import { InputValidator, type InputProblem } from '../protocol/input-validator.ts';
+import type { JsonService } from '../protocol/json-service.ts';
+import { loadServiceModel } from '../protocol/service-model.ts';
+import { createCluster } from './create-cluster.ts';
+import { deleteAccountSetting } from './delete-account-setting.ts';
+import { deleteCluster } from './delete-cluster.ts';
+import { deleteTaskDefinitions } from './delete-task-definitions.ts';
+import { deregisterTaskDefinition } from './deregister-task-definition.ts';
+import { describeCapacityProviders } from './describe-capacity-providers.ts';
+import { describeClusters } from './describe-clusters.ts';
+import { describeTaskDefinition } from './describe-task-definition.ts';
+import { listAccountSettings } from './list-account-settings.ts';
+import { listClusters } from './list-clusters.ts';
+import { listTagsForResource } from './list-tags-for-resource.ts';
+import { listTaskDefinitionFamilies } from './list-task-definition-families.ts';
+import { listTaskDefinitions } from './list-task-definitions.ts';
+import { putAccountSetting } from './put-account-setting.ts';
+import { putAccountSettingDefault } from './put-account-setting-default.ts';
+import { putClusterCapacityProviders } from './put-cluster-capacity-providers.ts';
+import { registerTaskDefinition } from './register-task-definition.ts';
+import { tagResource } from './tag-resource.ts';
+import { untagResource } from './untag-resource.ts';
+import { updateCluster } from './update-cluster.ts';
+import { updateClusterSettings } from './update-cluster-settings.ts';
+
+/** The ECS operations neargate implements; the rest of the model answers UnknownOperationException. */
+export const ECS_OPERATIONS: Readonly<Record<string, Operation>> = {
+  CreateCluster: createCluster,
+  DeleteAccountSetting: deleteAccountSetting,
+  DeleteCluster: deleteCluster,
+  DeleteTaskDefinitions: deleteTaskDefinitions,
+  DeregisterTaskDefinition: deregisterTaskDefinition,
+  DescribeCapacityProviders: describeCapacityProviders,
+  DescribeClusters: describeClusters,
+  DescribeTaskDefinition: describeTaskDefinition,
+  ListAccountSettings: listAccountSettings,
+  ListClusters: listClusters,
+  ListTagsForResource: listTagsForResource,
+  ListTaskDefinitionFamilies: listTaskDefinitionFamilies,
+  ListTaskDefinitions: listTaskDefinitions,
+  PutAccountSetting: putAccountSetting,
+  PutAccountSettingDefault: putAccountSettingDefault,
+  PutClusterCapacityProviders: putClusterCapacityProviders,
+  RegisterTaskDefinition: registerTaskDefinition,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  UpdateCluster: updateCluster,
+  UpdateClusterSettings: updateClusterSettings,
+};
+
+/**
+ * How ECS words a model constraint an input breaks: RegisterTaskDefinition answers
+ * ClientException ("Family can not be blank."), other operations InvalidParameterException.
+ */
+function inputError(operation: string, p: InputProblem) {
+  const code = operation === 'RegisterTaskDefinition' ? 'ClientException' : 'InvalidParameterException';
+  const field = p.path.charAt(0).toUpperCase() + p.path.slice(1);
+  if (p.kind === 'required') return ecsError(code, `${field} can not be blank.`);
+  if (p.kind === 'enum') return ecsError(code, `Invalid ${p.path} value. ${p.message}`);
+  return ecsError(code, `Invalid ${p.path}. ${p.message}`);
+}
+
+export function ecsService(operations: Readonly<Record<string, Operation>> = ECS_OPERATIONS): JsonService {
+  const model = loadServiceModel('ecs');
+  return {
+    protocol: 'awsJson1_1',
+    targetPrefix: model.metadata.targetPrefix!,
+    signingName: model.metadata.signingName ?? model.metadata.endpointPrefix,
+    validator: new InputValidator(model),
+    operations,
+    inputError,
+    serverError: () => ecsError('ServerException', 'Service Unavailable. Please try again later.'),
+  };
+}

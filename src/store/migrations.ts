@@ -1,0 +1,76 @@
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import type { Dialect } from './store.ts';
+
+/**
+ * Schema migrations, oldest first. Never edit one that has shipped: add the next.
+ * Key columns sort bytewise on both dialects (`collate "C"` on PostgreSQL, SQLite's default),
+ * so pagination orders agree.
+ */
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  const key = dialect === 'postgres' ? sql`text collate "C"` : sql`text`;
+  const time = dialect === 'postgres' ? sql`bigint` : sql`integer`;
+  return {
+    '0001-control-plane': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('access_keys')
+          .addColumn('access_key_id', key, (c) => c.primaryKey())
+          .addColumn('secret_access_key', 'text', (c) => c.notNull())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('principal_arn', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('clusters')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('clusters_pk', ['account', 'region', 'name'])
+          .execute();
+        await db.schema
+          .createTable('task_definition_families')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('family', key, (c) => c.notNull())
+          .addColumn('last_revision', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('task_definition_families_pk', ['account', 'region', 'family'])
+          .execute();
+        await db.schema
+          .createTable('task_definitions')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('family', key, (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('registered_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('task_definitions_pk', ['account', 'region', 'family', 'revision'])
+          .execute();
+        await db.schema
+          .createTable('tags')
+          .addColumn('resource_arn', key, (c) => c.notNull())
+          .addColumn('key', key, (c) => c.notNull())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('tags_pk', ['resource_arn', 'key'])
+          .execute();
+        await db.schema
+          .createTable('account_settings')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('principal_arn', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('account_settings_pk', ['account', 'region', 'principal_arn', 'name'])
+          .execute();
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -1,0 +1,66 @@
+/**
+ * The tables, as Kysely sees them. Timestamps are epoch milliseconds. `doc` columns hold the
+ * resource as the API describes it (JSON text, so SQLite and PostgreSQL store it alike);
+ * the other columns are what queries filter and sort on.
+ */
+export interface Database {
+  access_keys: AccessKeyRow;
+  clusters: ClusterRow;
+  task_definition_families: TaskDefinitionFamilyRow;
+  task_definitions: TaskDefinitionRow;
+  tags: TagRow;
+  account_settings: AccountSettingRow;
+}
+
+export interface AccessKeyRow {
+  access_key_id: string;
+  secret_access_key: string;
+  account: string;
+  principal_arn: string;
+  created_at: number;
+}
+
+export interface ClusterRow {
+  account: string;
+  region: string;
+  name: string;
+  /** ACTIVE, or INACTIVE once deleted (still describable, as in ECS). */
+  status: string;
+  doc: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TaskDefinitionFamilyRow {
+  account: string;
+  region: string;
+  family: string;
+  /** Revisions count on per family, even past deleted ones. */
+  last_revision: number;
+}
+
+export interface TaskDefinitionRow {
+  account: string;
+  region: string;
+  family: string;
+  revision: number;
+  /** ACTIVE, INACTIVE or DELETE_IN_PROGRESS. */
+  status: string;
+  doc: string;
+  registered_at: number;
+}
+
+export interface TagRow {
+  resource_arn: string;
+  key: string;
+  value: string;
+}
+
+export interface AccountSettingRow {
+  account: string;
+  region: string;
+  /** The principal the setting is for; '' holds the account default. */
+  principal_arn: string;
+  name: string;
+  value: string;
+}

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { protocolError } from '../core/protocol-errors.ts';
 import type { ApiGateway } from './gateway.ts';
@@ -14,7 +14,7 @@ export interface ServerOptions {
 export function createHttpServer(opts: ServerOptions) {
   const app = Fastify({
     loggerInstance: opts.log,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes,
     // AWS clients sign the path as they send it; keep it exactly.
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false },

@@ -34,9 +34,18 @@ const options = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65_535).default(4566),
   dataDir: z.string().min(1).optional(),
-  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must look like us-east-1').default('us-east-1'),
-  accountId: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('000000000000'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must look like us-east-1')
+    .default('us-east-1'),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'must be 12 digits')
+    .default('000000000000'),
   insecureAcceptAnyCredentials: z.boolean().default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -44,7 +53,9 @@ const options = z.object({
 /** The data directory when none is given: the system's for root, the user's otherwise. */
 export function defaultDataDir(env: NodeJS.ProcessEnv, uid: number): string {
   if (env.NEARGATE_DATA_DIR) return env.NEARGATE_DATA_DIR;
-  return uid === 0 ? '/var/lib/neargate' : join(env.XDG_DATA_HOME ?? join(homedir(), '.local/share'), 'neargate');
+  return uid === 0
+    ? '/var/lib/neargate'
+    : join(env.XDG_DATA_HOME ?? join(homedir(), '.local/share'), 'neargate');
 }
 
 /** Resolves options (flags win over environment) into a Config; throws a readable error on bad input. */

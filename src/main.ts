@@ -35,7 +35,9 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
   const ids = opts.ids ?? randomIds;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(
-    config.databaseUrl ? { postgresUrl: config.databaseUrl } : { sqliteFile: join(config.dataDir, 'neargate.db') },
+    config.databaseUrl
+      ? { postgresUrl: config.databaseUrl }
+      : { sqliteFile: join(config.dataDir, 'neargate.db') },
   );
   try {
     const createdRootKey = await ensureRootKey(store, config, ids, clock);
@@ -76,7 +78,12 @@ async function ensureRootKey(store: Store, config: Config, ids: Ids, clock: Cloc
   if (config.rootAccessKey) {
     await putAccessKey(
       store.db,
-      { accessKeyId: config.rootAccessKey.id, secretAccessKey: config.rootAccessKey.secret, account: config.accountId, principalArn },
+      {
+        accessKeyId: config.rootAccessKey.id,
+        secretAccessKey: config.rootAccessKey.secret,
+        account: config.accountId,
+        principalArn,
+      },
       clock.now(),
     );
     return undefined;

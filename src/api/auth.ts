@@ -34,10 +34,16 @@ export class Authenticator {
       lookupSecret: async (id) => (await getAccessKey(store.db, id))?.secretAccessKey,
     });
     if (signed.service !== signingName) {
-      throw protocolError('InvalidSignatureException', `Credential should be scoped to correct service: '${signingName}'.`);
+      throw protocolError(
+        'InvalidSignatureException',
+        `Credential should be scoped to correct service: '${signingName}'.`,
+      );
     }
     const key = await getAccessKey(store.db, signed.accessKeyId);
     const account = key?.account ?? defaultAccount;
-    return { scope: { account, region: signed.region }, principalArn: key?.principalArn ?? rootPrincipal(account) };
+    return {
+      scope: { account, region: signed.region },
+      principalArn: key?.principalArn ?? rootPrincipal(account),
+    };
   }
 }

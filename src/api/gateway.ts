@@ -26,7 +26,7 @@ export class ApiGateway {
 
   async handle(req: HttpRequest): Promise<HttpResponse> {
     const requestId = this.opts.deps.ids.uuid();
-    const target = header(req, 'x-amz-target');
+    const target = targetOf(req);
     if (target === undefined) {
       return jsonError('awsJson1_1', requestId, protocolError('UnknownOperationException', ''));
     }
@@ -34,7 +34,11 @@ export class ApiGateway {
     const service = this.#byTarget.get(target.slice(0, dot));
     if (!service) return jsonError('awsJson1_1', requestId, protocolError('UnknownOperationException', ''));
     try {
-      return jsonResponse(service.protocol, requestId, await this.#run(service, target.slice(dot + 1), req, requestId));
+      return jsonResponse(
+        service.protocol,
+        requestId,
+        await this.#run(service, target.slice(dot + 1), req, requestId),
+      );
     } catch (err) {
       return jsonError(service.protocol, requestId, this.#asServiceError(service, err, requestId));
     }
@@ -42,7 +46,7 @@ export class ApiGateway {
 
   /** Maps errors that escape an operation; the body limit is enforced by the HTTP server. */
   errorResponse(req: HttpRequest, err: ServiceError): HttpResponse {
-    const target = header(req, 'x-amz-target') ?? '';
+    const target = targetOf(req) ?? '';
     const service = this.#byTarget.get(target.slice(0, target.lastIndexOf('.')));
     return jsonError(service?.protocol ?? 'awsJson1_1', this.opts.deps.ids.uuid(), err);
   }
@@ -54,7 +58,8 @@ export class ApiGateway {
     if (!handler) throw protocolError('UnknownOperationException', '');
     const checked = service.validator.validate(operation, decodeJsonBody(req.body));
     if (!checked.ok) {
-      if (checked.problem.kind === 'type') throw protocolError('SerializationException', checked.problem.message);
+      if (checked.problem.kind === 'type')
+        throw protocolError('SerializationException', checked.problem.message);
       throw service.inputError(operation, checked.problem);
     }
     const ctx: OperationContext = {
@@ -72,6 +77,14 @@ export class ApiGateway {
     this.opts.deps.log.error({ err, requestId }, 'operation failed');
     return service.serverError();
   }
+}
+
+/** The operation a JSON request names; presigned requests carry it in the query. */
+function targetOf(req: HttpRequest): string | undefined {
+  const fromHeader = header(req, 'x-amz-target');
+  if (fromHeader !== undefined) return fromHeader;
+  for (const [k, v] of req.query) if (k.toLowerCase() === 'x-amz-target') return v;
+  return undefined;
 }
 
 function header(req: HttpRequest, name: string): string | undefined {

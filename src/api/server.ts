@@ -42,7 +42,10 @@ export function createHttpServer(opts: ServerOptions) {
     url: '/*',
     handler: async (req, reply) => {
       const res = await opts.gateway.handle(toRequest(req));
-      return reply.code(res.status).headers(res.headers).send(res.body);
+      return reply
+        .code(res.status)
+        .headers(res.headers)
+        .send(typeof res.body === 'string' ? Buffer.from(res.body) : res.body);
     },
   });
 
@@ -52,7 +55,10 @@ export function createHttpServer(opts: ServerOptions) {
     const res = opts.gateway.errorResponse(
       toRequest(req),
       tooLarge
-        ? protocolError('RequestEntityTooLargeException', `Request body is larger than ${opts.bodyLimitBytes} bytes`)
+        ? protocolError(
+            'RequestEntityTooLargeException',
+            `Request body is larger than ${opts.bodyLimitBytes} bytes`,
+          )
         : protocolError('SerializationException', 'Unable to read the request'),
     );
     return reply.code(res.status).headers(res.headers).send(res.body);

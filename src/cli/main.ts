@@ -10,13 +10,30 @@ program
   .description('start neargate in the foreground and serve the AWS APIs (stops on SIGINT or SIGTERM)')
   .option('--host <address>', 'address to listen on (default: 127.0.0.1; env NEARGATE_HOST)')
   .option('--port <port>', 'port to listen on (default: 4566; env NEARGATE_PORT)')
-  .option('--data-dir <dir>', 'where neargate keeps its state (default: /var/lib/neargate as root, else ~/.local/share/neargate; env NEARGATE_DATA_DIR)')
-  .option('--database-url <url>', 'keep state in PostgreSQL instead of SQLite in the data dir (env NEARGATE_DATABASE_URL)')
-  .option('--region <region>', 'the region printed in the AWS CLI line; requests pick theirs (default: us-east-1)')
+  .option(
+    '--data-dir <dir>',
+    'where neargate keeps its state (default: /var/lib/neargate as root, else ~/.local/share/neargate; env NEARGATE_DATA_DIR)',
+  )
+  .option(
+    '--database-url <url>',
+    'keep state in PostgreSQL instead of SQLite in the data dir (env NEARGATE_DATABASE_URL)',
+  )
+  .option(
+    '--region <region>',
+    'the region printed in the AWS CLI line; requests pick theirs (default: us-east-1)',
+  )
   .option('--account-id <id>', 'the account id of the root user (default: 000000000000)')
   .option('--insecure-accept-any-credentials', 'accept any well-formed SigV4 signature (development only)')
   .addOption(
-    new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    new Option('--log-level <level>', 'log level').choices([
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
   )
   .addHelpText(
     'after',

@@ -16,7 +16,10 @@ interface UpFlags {
 export async function upCommand(flags: UpFlags): Promise<void> {
   let config: ReturnType<typeof resolveConfig>;
   try {
-    config = resolveConfig({ ...flags, insecureAcceptAnyCredentials: flags.insecureAcceptAnyCredentials === true });
+    config = resolveConfig({
+      ...flags,
+      insecureAcceptAnyCredentials: flags.insecureAcceptAnyCredentials === true,
+    });
   } catch (err) {
     process.stderr.write(`neargate: ${(err as Error).message}\n`);
     process.exit(2);

@@ -10,7 +10,11 @@ export interface ClusterActivity {
   drainingServices: number;
 }
 
-export async function clusterActivity(_db: Kysely<Database>, _scope: Scope, _cluster: string): Promise<ClusterActivity> {
+export async function clusterActivity(
+  _db: Kysely<Database>,
+  _scope: Scope,
+  _cluster: string,
+): Promise<ClusterActivity> {
   // Tasks and services are counted here once their tables exist.
   return { runningTasks: 0, pendingTasks: 0, activeServices: 0, drainingServices: 0 };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
+  ClusterNotFoundException,
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeCapacityProvidersCommand,
@@ -10,7 +11,6 @@ import {
   PutClusterCapacityProvidersCommand,
   UpdateClusterCommand,
   UpdateClusterSettingsCommand,
-  ClusterNotFoundException,
 } from '@aws-sdk/client-ecs';
 import { aws } from '../support/aws-cli.ts';
 import { ecsClient } from '../support/ecs-client.ts';
@@ -26,7 +26,14 @@ const arn = (name: string, region = 'us-east-1') => `arn:aws:ecs:${region}:00000
 
 describe('clusters through the AWS CLI', () => {
   test('create, describe with include, list, update and delete', async () => {
-    const created = await aws(ng.env, ['ecs', 'create-cluster', '--cluster-name', 'cli-one', '--tags', 'key=team,value=a']);
+    const created = await aws(ng.env, [
+      'ecs',
+      'create-cluster',
+      '--cluster-name',
+      'cli-one',
+      '--tags',
+      'key=team,value=a',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     assert.equal(created.json.cluster.clusterArn, arn('cli-one'));
     assert.equal(created.json.cluster.status, 'ACTIVE');
@@ -37,24 +44,44 @@ describe('clusters through the AWS CLI', () => {
     assert.deepEqual(plain.json.clusters[0].tags, []);
 
     const full = await aws(ng.env, [
-      'ecs', 'describe-clusters', '--clusters', arn('cli-one'), 'nope', '--include', 'TAGS', 'SETTINGS', 'STATISTICS',
+      'ecs',
+      'describe-clusters',
+      '--clusters',
+      arn('cli-one'),
+      'nope',
+      '--include',
+      'TAGS',
+      'SETTINGS',
+      'STATISTICS',
     ]);
     assert.equal(full.code, 0, full.stderr);
     assert.deepEqual(full.json.clusters[0].tags, [{ key: 'team', value: 'a' }]);
-    assert.ok(full.json.clusters[0].statistics.some((s: { name: string }) => s.name === 'runningFargateTasksCount'));
+    assert.ok(
+      full.json.clusters[0].statistics.some((s: { name: string }) => s.name === 'runningFargateTasksCount'),
+    );
     assert.deepEqual(full.json.failures, [{ arn: arn('nope'), reason: 'MISSING' }]);
 
     const listed = await aws(ng.env, ['ecs', 'list-clusters']);
     assert.ok(listed.json.clusterArns.includes(arn('cli-one')));
 
     const updated = await aws(ng.env, [
-      'ecs', 'update-cluster-settings', '--cluster', 'cli-one', '--settings', 'name=containerInsights,value=enhanced',
+      'ecs',
+      'update-cluster-settings',
+      '--cluster',
+      'cli-one',
+      '--settings',
+      'name=containerInsights,value=enhanced',
     ]);
     assert.equal(updated.code, 0, updated.stderr);
     assert.deepEqual(updated.json.cluster.settings, [{ name: 'containerInsights', value: 'enhanced' }]);
 
     const bad = await aws(ng.env, [
-      'ecs', 'update-cluster', '--cluster', 'cli-one', '--settings', 'name=containerInsights,value=sometimes',
+      'ecs',
+      'update-cluster',
+      '--cluster',
+      'cli-one',
+      '--settings',
+      'name=containerInsights,value=sometimes',
     ]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /InvalidParameterException.*Invalid setting 'value'/);
@@ -71,13 +98,23 @@ describe('clusters through the AWS CLI', () => {
     const described = await aws(ng.env, ['ecs', 'describe-capacity-providers']);
     assert.deepEqual(
       described.json.capacityProviders.map((c: { name: string; status: string }) => [c.name, c.status]),
-      [['FARGATE', 'ACTIVE'], ['FARGATE_SPOT', 'ACTIVE']],
+      [
+        ['FARGATE', 'ACTIVE'],
+        ['FARGATE_SPOT', 'ACTIVE'],
+      ],
     );
     await aws(ng.env, ['ecs', 'create-cluster', '--cluster-name', 'cp']);
     const put = await aws(ng.env, [
-      'ecs', 'put-cluster-capacity-providers', '--cluster', 'cp',
-      '--capacity-providers', 'FARGATE', 'FARGATE_SPOT',
-      '--default-capacity-provider-strategy', 'capacityProvider=FARGATE,weight=1,base=1', 'capacityProvider=FARGATE_SPOT,weight=4',
+      'ecs',
+      'put-cluster-capacity-providers',
+      '--cluster',
+      'cp',
+      '--capacity-providers',
+      'FARGATE',
+      'FARGATE_SPOT',
+      '--default-capacity-provider-strategy',
+      'capacityProvider=FARGATE,weight=1,base=1',
+      'capacityProvider=FARGATE_SPOT,weight=4',
     ]);
     assert.equal(put.code, 0, put.stderr);
     assert.deepEqual(put.json.cluster.capacityProviders, ['FARGATE', 'FARGATE_SPOT']);
@@ -86,13 +123,25 @@ describe('clusters through the AWS CLI', () => {
       { capacityProvider: 'FARGATE_SPOT', weight: 4 },
     ]);
     const unknown = await aws(ng.env, [
-      'ecs', 'put-cluster-capacity-providers', '--cluster', 'cp', '--capacity-providers', 'MINE',
-      '--default-capacity-provider-strategy', 'capacityProvider=MINE,weight=1',
+      'ecs',
+      'put-cluster-capacity-providers',
+      '--cluster',
+      'cp',
+      '--capacity-providers',
+      'MINE',
+      '--default-capacity-provider-strategy',
+      'capacityProvider=MINE,weight=1',
     ]);
     assert.match(unknown.stderr, /InvalidParameterException.*The specified capacity provider was not found/);
     const notAssociated = await aws(ng.env, [
-      'ecs', 'put-cluster-capacity-providers', '--cluster', 'cp', '--capacity-providers', 'FARGATE',
-      '--default-capacity-provider-strategy', 'capacityProvider=FARGATE_SPOT,weight=1',
+      'ecs',
+      'put-cluster-capacity-providers',
+      '--cluster',
+      'cp',
+      '--capacity-providers',
+      'FARGATE',
+      '--default-capacity-provider-strategy',
+      'capacityProvider=FARGATE_SPOT,weight=1',
     ]);
     assert.match(notAssociated.stderr, /not associated with the cluster/);
   });
@@ -112,7 +161,12 @@ describe('clusters through the SDK', () => {
     const b = await client().send(new CreateClusterCommand({ clusterName: 'idem' }));
     assert.equal(a.cluster?.clusterArn, b.cluster?.clusterArn);
     await assert.rejects(
-      client().send(new CreateClusterCommand({ clusterName: 'idem', settings: [{ name: 'containerInsights', value: 'enabled' }] })),
+      client().send(
+        new CreateClusterCommand({
+          clusterName: 'idem',
+          settings: [{ name: 'containerInsights', value: 'enabled' }],
+        }),
+      ),
       (e: unknown) => e instanceof InvalidParameterException && /inconsistent/.test(e.message),
     );
   });
@@ -129,19 +183,28 @@ describe('clusters through the SDK', () => {
   });
 
   test('ListClusters pages with maxResults and nextToken', async () => {
-    for (const n of ['p-a', 'p-b', 'p-c', 'p-d', 'p-e']) await client().send(new CreateClusterCommand({ clusterName: n }));
+    for (const n of ['p-a', 'p-b', 'p-c', 'p-d', 'p-e'])
+      await client().send(new CreateClusterCommand({ clusterName: n }));
     const seen: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await client().send(new ListClustersCommand({ maxResults: 2, ...(nextToken && { nextToken }) }));
+      const page = await client().send(
+        new ListClustersCommand({ maxResults: 2, ...(nextToken && { nextToken }) }),
+      );
       assert.ok((page.clusterArns?.length ?? 0) <= 2);
       seen.push(...(page.clusterArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
     for (const n of ['p-a', 'p-b', 'p-c', 'p-d', 'p-e']) assert.ok(seen.includes(arn(n)), n);
     assert.equal(new Set(seen).size, seen.length, 'no cluster twice');
-    await assert.rejects(client().send(new ListClustersCommand({ maxResults: 101 })), InvalidParameterException);
-    await assert.rejects(client().send(new ListClustersCommand({ nextToken: 'garbage!' })), InvalidParameterException);
+    await assert.rejects(
+      client().send(new ListClustersCommand({ maxResults: 101 })),
+      InvalidParameterException,
+    );
+    await assert.rejects(
+      client().send(new ListClustersCommand({ nextToken: 'garbage!' })),
+      InvalidParameterException,
+    );
   });
 
   test('clusters are kept per region', async () => {
@@ -161,7 +224,9 @@ describe('clusters through the SDK', () => {
         configuration: { executeCommandConfiguration: { logging: 'DEFAULT' } },
       }),
     );
-    const d = await client().send(new DescribeClustersCommand({ clusters: ['conf'], include: ['CONFIGURATIONS'] }));
+    const d = await client().send(
+      new DescribeClustersCommand({ clusters: ['conf'], include: ['CONFIGURATIONS'] }),
+    );
     assert.deepEqual(d.clusters?.[0]?.configuration, { executeCommandConfiguration: { logging: 'DEFAULT' } });
   });
 
@@ -182,9 +247,10 @@ describe('clusters through the SDK', () => {
   });
 
   test('DescribeCapacityProviders reports unknown names as failures', async () => {
-    const out = await client().send(new DescribeCapacityProvidersCommand({ capacityProviders: ['FARGATE', 'other'] }));
+    const out = await client().send(
+      new DescribeCapacityProvidersCommand({ capacityProviders: ['FARGATE', 'other'] }),
+    );
     assert.equal(out.capacityProviders?.[0]?.name, 'FARGATE');
     assert.deepEqual(out.failures, [{ arn: 'other', reason: 'MISSING' }]);
   });
-
 });

@@ -8,6 +8,7 @@ export interface CliResult {
   stdout: string;
   stderr: string;
   /** stdout parsed as JSON, when it is JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the CLI printed.
   json: any;
 }
 
@@ -18,7 +19,13 @@ export function aws(env: Record<string, string>, args: readonly string[]): Promi
       AWS_CLI,
       ['--endpoint-url', env.AWS_ENDPOINT_URL!, '--output', 'json', '--no-cli-pager', ...args],
       {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/root',
+          ...env,
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        },
         maxBuffer: 64 * 1024 * 1024,
         timeout: 120_000,
       },

@@ -18,7 +18,9 @@ export interface TestNeargate extends Neargate {
 
 const KEY = { id: 'AKIATESTTESTTESTTEST', secret: 'test/secret/key/0123456789abcdefghijklmn' };
 
-export async function startTestNeargate(opts: ConfigOptions & { dataDir?: string } = {}): Promise<TestNeargate> {
+export async function startTestNeargate(
+  opts: ConfigOptions & { dataDir?: string } = {},
+): Promise<TestNeargate> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'neargate-test-')));
   const config = resolveConfig(
     { port: 0, logLevel: 'silent', ...opts, dataDir },

@@ -20,5 +20,7 @@ export async function effectiveSetting(
   const own = rows.find((r) => r.name === name && r.principalArn === principalArn);
   const account = rows.find((r) => r.name === name && r.principalArn === root);
   const hit = own ?? account;
-  return hit ? { value: hit.value, principalArn: hit.principalArn } : { value: ACCOUNT_SETTINGS[name].default, principalArn: root };
+  return hit
+    ? { value: hit.value, principalArn: hit.principalArn }
+    : { value: ACCOUNT_SETTINGS[name].default, principalArn: root };
 }

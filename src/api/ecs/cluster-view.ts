@@ -22,7 +22,8 @@ export async function clusterView(
   const view: Wire<Cluster> = {
     clusterArn: arn,
     clusterName: c.name,
-    ...(include.includes('CONFIGURATIONS') && c.config.configuration && { configuration: c.config.configuration }),
+    ...(include.includes('CONFIGURATIONS') &&
+      c.config.configuration && { configuration: c.config.configuration }),
     status: c.status,
     registeredContainerInstancesCount: 0,
     runningTasksCount: a.runningTasks,

@@ -19,7 +19,10 @@ export async function createCluster(
 ): Promise<Wire<CreateClusterResponse>> {
   const name = input.clusterName ?? 'default';
   if (!NAME_PATTERN.test(name)) {
-    throw ecsError('InvalidParameterException', `Cluster name must match ^[a-zA-Z0-9\\-_]{1,255}$, but was ${name}`);
+    throw ecsError(
+      'InvalidParameterException',
+      `Cluster name must match ^[a-zA-Z0-9\\-_]{1,255}$, but was ${name}`,
+    );
   }
   const tags = checkTags(input.tags ?? []);
   return ctx.deps.store.write(async (tx) => {
@@ -32,7 +35,10 @@ export async function createCluster(
       config: {
         settings: mergeClusterSettings(fresh.config.settings, input.settings ?? []),
         capacityProviders: providers,
-        defaultCapacityProviderStrategy: checkStrategy(input.defaultCapacityProviderStrategy ?? [], providers),
+        defaultCapacityProviderStrategy: checkStrategy(
+          input.defaultCapacityProviderStrategy ?? [],
+          providers,
+        ),
         ...(input.configuration && { configuration: input.configuration as Record<string, unknown> }),
         ...(input.serviceConnectDefaults?.namespace && {
           serviceConnectDefaults: { namespace: input.serviceConnectDefaults.namespace },
@@ -58,7 +64,11 @@ export async function createCluster(
 }
 
 /** Whether a repeated CreateCluster asks for what the cluster already has (unset arguments match anything). */
-function sameArguments(existing: ClusterRecord, wanted: ClusterRecord, input: Wire<CreateClusterRequest>): boolean {
+function sameArguments(
+  existing: ClusterRecord,
+  wanted: ClusterRecord,
+  input: Wire<CreateClusterRequest>,
+): boolean {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const e = existing.config;
   const w = wanted.config;

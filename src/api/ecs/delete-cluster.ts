@@ -23,10 +23,16 @@ export async function deleteCluster(
     if (found.status === 'INACTIVE') return { cluster: await fullClusterView(tx, ctx.scope, found) };
     const a = await clusterActivity(tx, ctx.scope, name);
     if (a.activeServices + a.drainingServices > 0) {
-      throw ecsError('ClusterContainsServicesException', 'The Cluster cannot be deleted while Services are active.');
+      throw ecsError(
+        'ClusterContainsServicesException',
+        'The Cluster cannot be deleted while Services are active.',
+      );
     }
     if (a.runningTasks + a.pendingTasks > 0) {
-      throw ecsError('ClusterContainsTasksException', 'The Cluster cannot be deleted while Tasks are active.');
+      throw ecsError(
+        'ClusterContainsTasksException',
+        'The Cluster cannot be deleted while Tasks are active.',
+      );
     }
     const deleted = { ...found, status: 'INACTIVE' as const, updatedAt: ctx.now };
     const view = await fullClusterView(tx, ctx.scope, deleted);

@@ -1,7 +1,7 @@
 import type { DeregisterTaskDefinitionRequest, DeregisterTaskDefinitionResponse } from '@aws-sdk/client-ecs';
 import { ecsError } from '../../core/ecs/ecs-errors.ts';
-import { parseTaskDefinitionRef } from '../../core/ecs/task-definition-ref.ts';
 import type { TaskDefinition } from '../../core/ecs/task-definition.ts';
+import { parseTaskDefinitionRef } from '../../core/ecs/task-definition-ref.ts';
 import { epochSeconds, type Wire } from '../../core/wire.ts';
 import { getTaskDefinition, updateTaskDefinition } from '../../store/task-definitions.ts';
 import type { OperationContext } from '../operation.ts';

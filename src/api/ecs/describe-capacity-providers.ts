@@ -1,4 +1,7 @@
-import type { DescribeCapacityProvidersRequest, DescribeCapacityProvidersResponse } from '@aws-sdk/client-ecs';
+import type {
+  DescribeCapacityProvidersRequest,
+  DescribeCapacityProvidersResponse,
+} from '@aws-sdk/client-ecs';
 import { FARGATE_PROVIDERS } from '../../core/ecs/capacity-provider-strategy.ts';
 import { capacityProviderArn, ecsArnResource } from '../../core/ecs/ecs-arn.ts';
 import type { Wire } from '../../core/wire.ts';

@@ -22,7 +22,11 @@ export async function describeClusters(
       const found =
         name === 'default' ? await requireCluster(tx, ctx, name) : await getCluster(tx, ctx.scope, name);
       if (found) out.clusters!.push(await clusterView(tx, ctx.scope, found, include));
-      else out.failures!.push({ arn: ref.startsWith('arn:') ? ref : clusterArn(ctx.scope, name), reason: 'MISSING' });
+      else
+        out.failures!.push({
+          arn: ref.startsWith('arn:') ? ref : clusterArn(ctx.scope, name),
+          reason: 'MISSING',
+        });
     }
     return out;
   });

@@ -1,6 +1,6 @@
 import { ecsError } from '../../core/ecs/ecs-errors.ts';
 import type { Operation } from '../operation.ts';
-import { InputValidator, type InputProblem } from '../protocol/input-validator.ts';
+import { type InputProblem, InputValidator } from '../protocol/input-validator.ts';
 import type { JsonService } from '../protocol/json-service.ts';
 import { loadServiceModel } from '../protocol/service-model.ts';
 import { createCluster } from './create-cluster.ts';

@@ -1,5 +1,10 @@
 import type { ListAccountSettingsRequest, ListAccountSettingsResponse, Setting } from '@aws-sdk/client-ecs';
-import { ACCOUNT_SETTINGS, AWS_MANAGED, SETTING_NAMES, type SettingName } from '../../core/ecs/account-settings.ts';
+import {
+  ACCOUNT_SETTINGS,
+  AWS_MANAGED,
+  SETTING_NAMES,
+  type SettingName,
+} from '../../core/ecs/account-settings.ts';
 import type { Wire } from '../../core/wire.ts';
 import { listSettings } from '../../store/account-settings.ts';
 import { rootPrincipal } from '../auth.ts';
@@ -19,7 +24,11 @@ export async function listAccountSettings(
   const { limit, after } = ecsPage(input, isString, 10);
   const principal = input.principalArn ?? ctx.principalArn;
   const root = rootPrincipal(ctx.scope.account);
-  const rows = await listSettings(ctx.deps.store.db, ctx.scope, principal === root ? [root] : [principal, root]);
+  const rows = await listSettings(
+    ctx.deps.store.db,
+    ctx.scope,
+    principal === root ? [root] : [principal, root],
+  );
   const settings: Wire<Setting>[] = [];
   for (const name of SETTING_NAMES) {
     const own = rows.find((r) => r.name === name && r.principalArn === principal);

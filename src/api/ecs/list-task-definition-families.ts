@@ -1,4 +1,7 @@
-import type { ListTaskDefinitionFamiliesRequest, ListTaskDefinitionFamiliesResponse } from '@aws-sdk/client-ecs';
+import type {
+  ListTaskDefinitionFamiliesRequest,
+  ListTaskDefinitionFamiliesResponse,
+} from '@aws-sdk/client-ecs';
 import type { Wire } from '../../core/wire.ts';
 import { listFamilies } from '../../store/task-definitions.ts';
 import type { OperationContext } from '../operation.ts';

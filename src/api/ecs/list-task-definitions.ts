@@ -8,7 +8,10 @@ import { ecsPage } from './paging.ts';
 
 type Position = { family: string; revision: number };
 const isPosition = (v: unknown): v is Position =>
-  typeof v === 'object' && v !== null && typeof (v as Position).family === 'string' && Number.isInteger((v as Position).revision);
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Position).family === 'string' &&
+  Number.isInteger((v as Position).revision);
 
 export async function listTaskDefinitions(
   ctx: OperationContext,
@@ -26,6 +29,7 @@ export async function listTaskDefinitions(
   const last = shown.at(-1);
   return {
     taskDefinitionArns: shown.map((k) => taskDefinitionArn(ctx.scope, k.family, k.revision)),
-    ...(keys.length > limit && last && { nextToken: encodeToken({ family: last.family, revision: last.revision }) }),
+    ...(keys.length > limit &&
+      last && { nextToken: encodeToken({ family: last.family, revision: last.revision }) }),
   };
 }

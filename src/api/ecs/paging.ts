@@ -10,6 +10,8 @@ export function ecsPage<T>(
   const limit = pageSize(input.maxResults, { max }, () =>
     ecsError('InvalidParameterException', `maxResults must be between 1 and ${max}.`),
   );
-  const after = decodeToken(input.nextToken, valid, () => ecsError('InvalidParameterException', 'Invalid nextToken.'));
+  const after = decodeToken(input.nextToken, valid, () =>
+    ecsError('InvalidParameterException', 'Invalid nextToken.'),
+  );
   return { limit, after };
 }

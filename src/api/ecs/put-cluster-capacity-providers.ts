@@ -1,4 +1,7 @@
-import type { PutClusterCapacityProvidersRequest, PutClusterCapacityProvidersResponse } from '@aws-sdk/client-ecs';
+import type {
+  PutClusterCapacityProvidersRequest,
+  PutClusterCapacityProvidersResponse,
+} from '@aws-sdk/client-ecs';
 import { checkProviderNames, checkStrategy } from '../../core/ecs/capacity-provider-strategy.ts';
 import type { Wire } from '../../core/wire.ts';
 import { putCluster } from '../../store/clusters.ts';

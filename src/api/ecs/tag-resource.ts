@@ -3,10 +3,13 @@ import { ecsError } from '../../core/ecs/ecs-errors.ts';
 import type { Wire } from '../../core/wire.ts';
 import { getTags, putTags } from '../../store/tags.ts';
 import type { OperationContext } from '../operation.ts';
-import { checkTaggable } from './taggable.ts';
 import { checkTags, MAX_TAGS } from './tag-rules.ts';
+import { checkTaggable } from './taggable.ts';
 
-export async function tagResource(ctx: OperationContext, input: Wire<TagResourceRequest>): Promise<Wire<TagResourceResponse>> {
+export async function tagResource(
+  ctx: OperationContext,
+  input: Wire<TagResourceRequest>,
+): Promise<Wire<TagResourceResponse>> {
   const arn = input.resourceArn ?? '';
   const tags = checkTags(input.tags ?? []);
   if (tags.length === 0) throw ecsError('InvalidParameterException', 'Tags can not be empty.');

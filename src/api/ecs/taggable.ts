@@ -20,7 +20,8 @@ const TAGGABLE: Readonly<Record<string, Exists>> = {
   },
   async 'task-definition'(db, scope, body) {
     const ref = parseTaskDefinitionRef(scope, body);
-    if (ref?.revision === undefined || !(await getTaskDefinition(db, scope, ref.family, ref.revision))) throw notFound();
+    if (ref?.revision === undefined || !(await getTaskDefinition(db, scope, ref.family, ref.revision)))
+      throw notFound();
   },
 };
 
@@ -30,7 +31,7 @@ const TAGGABLE: Readonly<Record<string, Exists>> = {
  */
 export async function checkTaggable(db: Kysely<Database>, scope: Scope, arn: string): Promise<void> {
   const parsed = parseArn(arn);
-  if (!parsed || parsed.service !== 'ecs') throw ecsError('InvalidParameterException', 'The ARN provided is invalid');
+  if (parsed?.service !== 'ecs') throw ecsError('InvalidParameterException', 'The ARN provided is invalid');
   if (parsed.region !== scope.region || parsed.account !== scope.account) throw notFound();
   const slash = parsed.resource.indexOf('/');
   const type = slash < 0 ? parsed.resource : parsed.resource.slice(0, slash);

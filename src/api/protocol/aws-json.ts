@@ -1,5 +1,5 @@
-import type { ServiceError } from '../../core/service-error.ts';
 import { protocolError } from '../../core/protocol-errors.ts';
+import type { ServiceError } from '../../core/service-error.ts';
 import type { HttpResponse } from './http.ts';
 
 const contentType = (protocol: 'awsJson1_0' | 'awsJson1_1') =>
@@ -28,7 +28,11 @@ export function jsonResponse(
 }
 
 /** The error shape of JSON services: `__type` and `message`, with the code in `x-amzn-ErrorType`. */
-export function jsonError(protocol: 'awsJson1_0' | 'awsJson1_1', requestId: string, err: ServiceError): HttpResponse {
+export function jsonError(
+  protocol: 'awsJson1_0' | 'awsJson1_1',
+  requestId: string,
+  err: ServiceError,
+): HttpResponse {
   return {
     status: err.status,
     headers: {
@@ -40,4 +44,3 @@ export function jsonError(protocol: 'awsJson1_0' | 'awsJson1_1', requestId: stri
     body: JSON.stringify(err.message ? { __type: err.code, message: err.message } : { __type: err.code }),
   };
 }
-

@@ -125,7 +125,7 @@ function walk(
       if (typeof v !== 'number' || !Number.isInteger(v)) {
         return fail(
           'type',
-          `${token(v)} can not be converted to ${shape.type === 'long' ? 'a Long' : 'an Integer'}`,
+          `${token(v)} cannot be converted to ${shape.type === 'long' ? 'Long' : 'Integer'}`,
         );
       }
       checkRange(shape, v, at, out);

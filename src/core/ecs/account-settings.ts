@@ -21,7 +21,10 @@ export const SETTING_NAMES = Object.keys(ACCOUNT_SETTINGS) as SettingName[];
 /** Settings AWS manages; a user reads but cannot set them. */
 export const AWS_MANAGED: readonly SettingName[] = ['guardDutyActivate'];
 /** Settings that only PutAccountSettingDefault changes, for the whole account. */
-export const ACCOUNT_WIDE_ONLY: readonly SettingName[] = ['fargateFIPSMode', 'fargateTaskRetirementWaitPeriod'];
+export const ACCOUNT_WIDE_ONLY: readonly SettingName[] = [
+  'fargateFIPSMode',
+  'fargateTaskRetirementWaitPeriod',
+];
 
 export const isSettingName = (n: string): n is SettingName => Object.hasOwn(ACCOUNT_SETTINGS, n);
 
@@ -29,7 +32,10 @@ export const isSettingName = (n: string): n is SettingName => Object.hasOwn(ACCO
 export function checkSettingName(name: string): SettingName {
   if (!isSettingName(name)) throw ecsError('InvalidParameterException', "Invalid setting 'name'");
   if (AWS_MANAGED.includes(name)) {
-    throw ecsError('InvalidParameterException', `The ${name} setting is managed by AWS and cannot be changed.`);
+    throw ecsError(
+      'InvalidParameterException',
+      `The ${name} setting is managed by AWS and cannot be changed.`,
+    );
   }
   return name;
 }
@@ -38,7 +44,10 @@ export function checkSettingName(name: string): SettingName {
 export function checkSetting(text: string, value: string, how: 'principal' | 'default'): SettingName {
   const name = checkSettingName(text);
   if (how === 'principal' && ACCOUNT_WIDE_ONLY.includes(name)) {
-    throw ecsError('InvalidParameterException', `The ${name} setting can only be changed with PutAccountSettingDefault.`);
+    throw ecsError(
+      'InvalidParameterException',
+      `The ${name} setting can only be changed with PutAccountSettingDefault.`,
+    );
   }
   if (!(ACCOUNT_SETTINGS[name].values as readonly string[]).includes(value)) {
     throw ecsError('InvalidParameterException', "Invalid setting 'value'");

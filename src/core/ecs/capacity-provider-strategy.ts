@@ -33,11 +33,18 @@ export function checkProviderNames(names: readonly string[]): void {
  * with ECS's limits on base and weight.
  */
 export function checkStrategy(
-  items: readonly { capacityProvider?: string | undefined; weight?: number | undefined; base?: number | undefined }[],
+  items: readonly {
+    capacityProvider?: string | undefined;
+    weight?: number | undefined;
+    base?: number | undefined;
+  }[],
   associated: readonly string[],
 ): StrategyItem[] {
   if (items.length > MAX_ITEMS) {
-    throw ecsError('InvalidParameterException', `A capacity provider strategy can have at most ${MAX_ITEMS} items.`);
+    throw ecsError(
+      'InvalidParameterException',
+      `A capacity provider strategy can have at most ${MAX_ITEMS} items.`,
+    );
   }
   const seen = new Set<string>();
   let withBase = 0;
@@ -52,7 +59,10 @@ export function checkStrategy(
       );
     }
     if (seen.has(name)) {
-      throw ecsError('InvalidParameterException', 'A capacity provider strategy cannot contain duplicate capacity providers.');
+      throw ecsError(
+        'InvalidParameterException',
+        'A capacity provider strategy cannot contain duplicate capacity providers.',
+      );
     }
     seen.add(name);
     const base = item.base ?? 0;
@@ -64,7 +74,11 @@ export function checkStrategy(
       throw ecsError('InvalidParameterException', `The weight value must be between 0 and ${MAX_WEIGHT}.`);
     }
     if (base > 0) withBase++;
-    out.push({ capacityProvider: name, ...(item.weight !== undefined && { weight }), ...(item.base !== undefined && { base }) });
+    out.push({
+      capacityProvider: name,
+      ...(item.weight !== undefined && { weight }),
+      ...(item.base !== undefined && { base }),
+    });
   }
   if (withBase > 1) {
     throw ecsError(

@@ -28,7 +28,7 @@ export const serviceArn = (scope: Scope, cluster: string, name: string) =>
  */
 export function ecsArnResource(scope: Scope, text: string, type: string): string | undefined {
   const arn = parseArn(text);
-  if (!arn || arn.service !== 'ecs' || arn.region !== scope.region || arn.account !== scope.account) {
+  if (arn?.service !== 'ecs' || arn.region !== scope.region || arn.account !== scope.account) {
     return undefined;
   }
   const prefix = `${type}/`;

@@ -1,12 +1,14 @@
 /** Fargate's task sizes: for each cpu value (units, 1024 = 1 vCPU), the memory values (MiB) it allows. */
-const SIZES: Readonly<Record<number, { minMiB: number; maxMiB: number; stepMiB: number } | readonly number[]>> = {
+const SIZES: Readonly<
+  Record<number, { minMiB: number; maxMiB: number; stepMiB: number } | readonly number[]>
+> = {
   256: [512, 1024, 2048],
   512: { minMiB: 1024, maxMiB: 4096, stepMiB: 1024 },
   1024: { minMiB: 2048, maxMiB: 8192, stepMiB: 1024 },
   2048: { minMiB: 4096, maxMiB: 16_384, stepMiB: 1024 },
   4096: { minMiB: 8192, maxMiB: 30_720, stepMiB: 1024 },
   8192: { minMiB: 16_384, maxMiB: 61_440, stepMiB: 4096 },
-  16_384: { minMiB: 32_768, maxMiB: 122_880, stepMiB: 8192 },
+  16384: { minMiB: 32_768, maxMiB: 122_880, stepMiB: 8192 },
 };
 
 export const FARGATE_CPU_UNITS: readonly number[] = Object.keys(SIZES).map(Number);
@@ -17,7 +19,9 @@ export function isFargateSize(cpuUnits: number, memoryMiB: number): boolean {
   if (allowed === undefined) return false;
   if (Array.isArray(allowed)) return allowed.includes(memoryMiB);
   const range = allowed as { minMiB: number; maxMiB: number; stepMiB: number };
-  return memoryMiB >= range.minMiB && memoryMiB <= range.maxMiB && (memoryMiB - range.minMiB) % range.stepMiB === 0;
+  return (
+    memoryMiB >= range.minMiB && memoryMiB <= range.maxMiB && (memoryMiB - range.minMiB) % range.stepMiB === 0
+  );
 }
 
 /** The memory values (MiB) Fargate allows with this cpu, smallest first. */

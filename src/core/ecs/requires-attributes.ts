@@ -6,7 +6,10 @@ const DOCKER_API = 'com.amazonaws.ecs.capability.docker-remote-api.';
  * The instance attributes a task definition needs, as ECS derives them on registration
  * (they matter for EC2 placement; Fargate always has them, but clients read them).
  */
-export function requiresAttributes(input: RegisterInput, containers: readonly ContainerDef[]): { name: string }[] {
+export function requiresAttributes(
+  input: RegisterInput,
+  containers: readonly ContainerDef[],
+): { name: string }[] {
   const names = new Set<string>();
   const add = (n: string) => names.add(n);
   if (input.networkMode === 'awsvpc') {
@@ -38,11 +41,14 @@ export function requiresAttributes(input: RegisterInput, containers: readonly Co
     if (c.dockerLabels && Object.keys(c.dockerLabels).length > 0) add(`${DOCKER_API}1.18`);
     if (c.ulimits?.length) add(`${DOCKER_API}1.18`);
     if (c.linuxParameters?.initProcessEnabled) add(`${DOCKER_API}1.25`);
-    if (c.repositoryCredentials) add('com.amazonaws.ecs.capability.private-registry-authentication.secretsmanager');
+    if (c.repositoryCredentials)
+      add('com.amazonaws.ecs.capability.private-registry-authentication.secretsmanager');
     for (const s of c.secrets ?? []) {
-      add(s.valueFrom?.includes(':ssm:') || !s.valueFrom?.startsWith('arn:')
-        ? 'ecs.capability.secrets.ssm.environment-variables'
-        : 'ecs.capability.secrets.asm.environment-variables');
+      add(
+        s.valueFrom?.includes(':ssm:') || !s.valueFrom?.startsWith('arn:')
+          ? 'ecs.capability.secrets.ssm.environment-variables'
+          : 'ecs.capability.secrets.asm.environment-variables',
+      );
     }
     if (c.environmentFiles?.length) add('ecs.capability.env-files.s3');
   }

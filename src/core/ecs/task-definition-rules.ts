@@ -1,12 +1,18 @@
 import { ecsError } from './ecs-errors.ts';
 import { isFargateSize, parseCpuUnits, parseMemoryMiB } from './fargate-size.ts';
 import { requiresAttributes } from './requires-attributes.ts';
-import { type ContainerDef, NAME_PATTERN, type RegisterInput, type TaskDefinition } from './task-definition.ts';
+import {
+  type ContainerDef,
+  NAME_PATTERN,
+  type RegisterInput,
+  type TaskDefinition,
+} from './task-definition.ts';
 
 /** ECS refuses a task definition whose JSON is larger than this. */
 export const MAX_TASK_DEFINITION_BYTES = 65_536;
 const MAX_CONTAINERS = 10;
-const TROUBLESHOOTING = 'For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.';
+const TROUBLESHOOTING =
+  'For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.';
 
 const fail = (message: string) => ecsError('ClientException', message);
 
@@ -15,7 +21,9 @@ const fail = (message: string) => ecsError('ClientException', message);
  * returns the task definition with the fields ECS fills in, except the ones that depend on
  * where and when it is registered (ARN, revision, registeredAt, registeredBy).
  */
-export function normalizeTaskDefinition(input: RegisterInput): Omit<TaskDefinition, 'taskDefinitionArn' | 'revision' | 'registeredAt' | 'registeredBy'> {
+export function normalizeTaskDefinition(
+  input: RegisterInput,
+): Omit<TaskDefinition, 'taskDefinitionArn' | 'revision' | 'registeredAt' | 'registeredBy'> {
   const size = new TextEncoder().encode(JSON.stringify(input)).length;
   if (size > MAX_TASK_DEFINITION_BYTES) {
     throw fail(`Actual length: '${size}'. Max allowed length is '${MAX_TASK_DEFINITION_BYTES}' bytes.`);
@@ -46,14 +54,19 @@ export function normalizeTaskDefinition(input: RegisterInput): Omit<TaskDefiniti
     }
     if (input.ipcMode) throw fail('Tasks using the Fargate launch type do not support ipcMode.');
     if (input.pidMode === 'host') {
-      throw fail("Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.");
+      throw fail(
+        "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.",
+      );
     }
     for (const v of input.volumes ?? []) {
-      if (v.host?.sourcePath !== undefined) throw fail('host.sourcePath should not be set for volumes in Fargate.');
+      if (v.host?.sourcePath !== undefined)
+        throw fail('host.sourcePath should not be set for volumes in Fargate.');
       if (v.dockerVolumeConfiguration) throw fail('Fargate does not support docker volume configuration.');
     }
     if (!input.executionRoleArn && containers.some((c) => c.logConfiguration?.logDriver === 'awslogs')) {
-      throw fail('Fargate requires task definition to have execution role ARN to support log driver awslogs.');
+      throw fail(
+        'Fargate requires task definition to have execution role ARN to support log driver awslogs.',
+      );
     }
   }
   const eph = input.ephemeralStorage?.sizeInGiB;
@@ -61,10 +74,13 @@ export function normalizeTaskDefinition(input: RegisterInput): Omit<TaskDefiniti
     throw fail('The ephemeral storage size must be between 21 GiB and 200 GiB.');
   }
 
-  const normalized = containers.map((c) => normalizeContainer(c, { networkMode, fargate, taskMemoryMiB: memoryMiB }));
+  const normalized = containers.map((c) =>
+    normalizeContainer(c, { networkMode, fargate, taskMemoryMiB: memoryMiB }),
+  );
   checkNames(normalized);
   checkResources(normalized, cpuUnits, memoryMiB);
-  if (!normalized.some((c) => c.essential)) throw fail("Task definition doesn't have any essential container.");
+  if (!normalized.some((c) => c.essential))
+    throw fail("Task definition doesn't have any essential container.");
   checkDependencies(normalized);
 
   const fargateCompatible =
@@ -87,7 +103,9 @@ export function normalizeTaskDefinition(input: RegisterInput): Omit<TaskDefiniti
     placementConstraints: input.placementConstraints ?? [],
     compatibilities: fargateCompatible ? ['EC2', 'FARGATE'] : ['EC2'],
     ...(input.runtimePlatform !== undefined && { runtimePlatform: input.runtimePlatform }),
-    ...(input.requiresCompatibilities !== undefined && { requiresCompatibilities: input.requiresCompatibilities }),
+    ...(input.requiresCompatibilities !== undefined && {
+      requiresCompatibilities: input.requiresCompatibilities,
+    }),
     ...(cpuUnits !== undefined && { cpu: String(cpuUnits) }),
     ...(memoryMiB !== undefined && { memory: String(memoryMiB) }),
     ...(input.pidMode !== undefined && { pidMode: input.pidMode }),
@@ -100,10 +118,15 @@ export function normalizeTaskDefinition(input: RegisterInput): Omit<TaskDefiniti
   return td;
 }
 
-function taskSize(text: string | undefined, what: 'cpu' | 'memory', parse: (t: string) => number | undefined) {
+function taskSize(
+  text: string | undefined,
+  what: 'cpu' | 'memory',
+  parse: (t: string) => number | undefined,
+) {
   if (text === undefined) return undefined;
   const n = parse(text);
-  if (n === undefined) throw ecsError('ClientException', `Invalid '${what}' setting for task. ${TROUBLESHOOTING}`);
+  if (n === undefined)
+    throw ecsError('ClientException', `Invalid '${what}' setting for task. ${TROUBLESHOOTING}`);
   return n;
 }
 
@@ -118,11 +141,14 @@ function normalizeContainer(c: ContainerDef, rules: ContainerRules): ContainerDe
   if (!NAME_PATTERN.test(c.name)) throw fail('Container.name contains invalid characters.');
   if (!c.image) throw fail('Container.image should not be null or empty.');
   const awsvpc = rules.networkMode === 'awsvpc';
-  if (awsvpc && c.hostname !== undefined) throw fail('hostname is not supported on container when networkMode=awsvpc.');
+  if (awsvpc && c.hostname !== undefined)
+    throw fail('hostname is not supported on container when networkMode=awsvpc.');
   if (awsvpc && c.links?.length) throw fail('Links are not supported when networkMode=awsvpc.');
   if (rules.fargate && c.privileged) throw fail('Fargate does not support privileged mode.');
   if (rules.taskMemoryMiB === undefined && c.memory === undefined && c.memoryReservation === undefined) {
-    throw fail(`Invalid setting for container '${c.name}'. At least one of 'memory' or 'memoryReservation' must be specified.`);
+    throw fail(
+      `Invalid setting for container '${c.name}'. At least one of 'memory' or 'memoryReservation' must be specified.`,
+    );
   }
   const portMappings = (c.portMappings ?? []).map((p) => {
     if (p.containerPort !== undefined && (p.containerPort < 1 || p.containerPort > 65_535)) {
@@ -188,7 +214,9 @@ function checkHealthCheck(c: ContainerDef) {
   if (!hc) return;
   const [kind] = hc.command ?? [];
   if (kind !== 'CMD' && kind !== 'CMD-SHELL' && kind !== 'NONE') {
-    throw fail(`Invalid health check command for container '${c.name}'. The first element must be CMD, CMD-SHELL or NONE.`);
+    throw fail(
+      `Invalid health check command for container '${c.name}'. The first element must be CMD, CMD-SHELL or NONE.`,
+    );
   }
   if (kind !== 'NONE' && (hc.command?.length ?? 0) < 2) {
     throw fail(`Invalid health check command for container '${c.name}'. A command must follow ${kind}.`);
@@ -196,7 +224,9 @@ function checkHealthCheck(c: ContainerDef) {
   for (const [field, [min, max]] of Object.entries(HEALTH_LIMITS)) {
     const v = hc[field as keyof typeof HEALTH_LIMITS];
     if (v !== undefined && (v < min || v > max)) {
-      throw fail(`Invalid '${field}' setting for health check of container '${c.name}'. Valid values are ${min} to ${max}.`);
+      throw fail(
+        `Invalid '${field}' setting for health check of container '${c.name}'. Valid values are ${min} to ${max}.`,
+      );
     }
   }
 }
@@ -219,11 +249,14 @@ function checkNames(containers: readonly ContainerDef[]) {
 function checkResources(containers: readonly ContainerDef[], cpuUnits?: number, memoryMiB?: number) {
   if (cpuUnits !== undefined) {
     const total = containers.reduce((sum, c) => sum + (c.cpu ?? 0), 0);
-    if (total > cpuUnits) throw fail("The sum of all container 'cpu' values cannot be greater than the value of the task 'cpu'.");
+    if (total > cpuUnits)
+      throw fail("The sum of all container 'cpu' values cannot be greater than the value of the task 'cpu'.");
   }
   for (const c of containers) {
     if (c.memory !== undefined && c.memoryReservation !== undefined && c.memoryReservation > c.memory) {
-      throw fail(`Invalid setting for container '${c.name}'. 'memoryReservation' must be less than or equal to 'memory'.`);
+      throw fail(
+        `Invalid setting for container '${c.name}'. 'memoryReservation' must be less than or equal to 'memory'.`,
+      );
     }
     if (memoryMiB !== undefined && c.memory !== undefined && c.memory > memoryMiB) {
       throw fail(`The 'memory' setting for container '${c.name}' is greater than for the task.`);
@@ -232,7 +265,9 @@ function checkResources(containers: readonly ContainerDef[], cpuUnits?: number, 
   if (memoryMiB !== undefined) {
     const reserved = containers.reduce((sum, c) => sum + (c.memoryReservation ?? 0), 0);
     if (reserved > memoryMiB) {
-      throw fail("The sum of all container 'memoryReservation' values cannot be greater than the value of the task 'memory'.");
+      throw fail(
+        "The sum of all container 'memoryReservation' values cannot be greater than the value of the task 'memory'.",
+      );
     }
   }
 }
@@ -245,10 +280,14 @@ function checkDependencies(containers: readonly ContainerDef[]) {
       // ECS's own message, including its stray ' + '.
       if (!target) throw fail(`Cannot depend on container + '${d.containerName}' because it does not exist`);
       if ((d.condition === 'COMPLETE' || d.condition === 'SUCCESS') && target.essential) {
-        throw fail('A dependency container with SUCCESS or COMPLETE condition cannot be an essential container');
+        throw fail(
+          'A dependency container with SUCCESS or COMPLETE condition cannot be an essential container',
+        );
       }
       if (d.condition === 'HEALTHY' && !target.healthCheck) {
-        throw fail(`Container '${c.name}' depends on container '${target.name}' being HEALTHY, but '${target.name}' has no health check.`);
+        throw fail(
+          `Container '${c.name}' depends on container '${target.name}' being HEALTHY, but '${target.name}' has no health check.`,
+        );
       }
     }
   }

@@ -12,6 +12,8 @@ export interface ApiDeps {
   log: Logger;
   /** Told after a write that reconcilers should look at, so they act at once, not at their next tick. */
   wake(reason: string): void;
+  /** The host tasks run on, and what it offers them (cpu units and MiB, overcommit included). */
+  host: { id: string; cpuUnits: number; memoryMiB: number };
 }
 
 /** One request as an operation sees it: who asks, where, and when. */

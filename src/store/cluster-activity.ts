@@ -6,15 +6,33 @@ import type { Database } from './schema.ts';
 export interface ClusterActivity {
   runningTasks: number;
   pendingTasks: number;
+  /** Every task not yet STOPPED, stopping ones too. */
+  activeTasks: number;
   activeServices: number;
   drainingServices: number;
 }
 
-export async function clusterActivity(
-  _db: Kysely<Database>,
-  _scope: Scope,
-  _cluster: string,
-): Promise<ClusterActivity> {
-  // Tasks and services are counted here once their tables exist.
-  return { runningTasks: 0, pendingTasks: 0, activeServices: 0, drainingServices: 0 };
+/** ECS counts RUNNING tasks as running, and those still on their way up as pending. */
+const PENDING = ['PROVISIONING', 'PENDING', 'ACTIVATING'];
+
+export async function clusterActivity(db: Kysely<Database>, scope: Scope, cluster: string): Promise<ClusterActivity> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select((eb) => ['last_status', eb.fn.countAll<number>().as('n')])
+    .where('account', '=', scope.account)
+    .where('region', '=', scope.region)
+    .where('cluster', '=', cluster)
+    .where('last_status', '!=', 'STOPPED')
+    .groupBy('last_status')
+    .execute();
+  let runningTasks = 0;
+  let pendingTasks = 0;
+  let activeTasks = 0;
+  for (const r of rows) {
+    activeTasks += Number(r.n);
+    if (r.last_status === 'RUNNING') runningTasks += Number(r.n);
+    else if (PENDING.includes(r.last_status)) pendingTasks += Number(r.n);
+  }
+  // Services are counted here once they exist.
+  return { runningTasks, pendingTasks, activeTasks, activeServices: 0, drainingServices: 0 };
 }

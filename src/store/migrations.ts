@@ -68,6 +68,68 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002-tasks-and-networks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('tasks')
+          .addColumn('id', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('cluster', key, (c) => c.notNull())
+          .addColumn('family', key, (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('last_status', key, (c) => c.notNull())
+          .addColumn('desired_status', key, (c) => c.notNull())
+          .addColumn('started_by', key)
+          .addColumn('group_name', key, (c) => c.notNull())
+          .addColumn('service_name', key)
+          .addColumn('launch_type', key, (c) => c.notNull())
+          .addColumn('host', key, (c) => c.notNull())
+          .addColumn('cpu_units', 'integer', (c) => c.notNull())
+          .addColumn('memory_mib', 'integer', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('stopped_at', time)
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('plan', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('tasks_by_cluster')
+          .on('tasks')
+          .columns(['account', 'region', 'cluster', 'desired_status', 'created_at', 'id'])
+          .execute();
+        await db.schema.createIndex('tasks_by_host').on('tasks').columns(['host', 'last_status']).execute();
+        await db.schema
+          .createTable('vpcs')
+          .addColumn('vpc_id', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('cidr', key, (c) => c.notNull().unique())
+          .addColumn('is_default', 'integer', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('subnets')
+          .addColumn('subnet_id', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('vpc_id', key, (c) => c.notNull())
+          .addColumn('cidr', key, (c) => c.notNull())
+          .addColumn('availability_zone', key, (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('network_interfaces')
+          .addColumn('eni_id', key, (c) => c.primaryKey())
+          .addColumn('subnet_id', key, (c) => c.notNull())
+          .addColumn('ipv4', key, (c) => c.notNull())
+          .addColumn('mac', key, (c) => c.notNull())
+          .addColumn('task_id', key, (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addUniqueConstraint('network_interfaces_ip', ['subnet_id', 'ipv4'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -10,6 +10,10 @@ export interface Database {
   task_definitions: TaskDefinitionRow;
   tags: TagRow;
   account_settings: AccountSettingRow;
+  tasks: TaskRow;
+  vpcs: VpcRow;
+  subnets: SubnetRow;
+  network_interfaces: NetworkInterfaceRow;
 }
 
 export interface AccessKeyRow {
@@ -63,4 +67,60 @@ export interface AccountSettingRow {
   principal_arn: string;
   name: string;
   value: string;
+}
+
+export interface TaskRow {
+  id: string;
+  account: string;
+  region: string;
+  cluster: string;
+  family: string;
+  revision: number;
+  last_status: string;
+  desired_status: string;
+  started_by: string | null;
+  group_name: string;
+  service_name: string | null;
+  launch_type: string;
+  /** The host that runs the task. */
+  host: string;
+  cpu_units: number;
+  memory_mib: number;
+  created_at: number;
+  stopped_at: number | null;
+  /** Bumped by every change, for optimistic concurrency and ECS's task `version`. */
+  version: number;
+  /** The task as DescribeTasks returns it, tags aside. */
+  doc: string;
+  /** What the control plane decided at RunTask, which the host realises. */
+  plan: string;
+}
+
+export interface VpcRow {
+  vpc_id: string;
+  account: string;
+  region: string;
+  /** Unique on the host: VPCs are routed side by side. */
+  cidr: string;
+  is_default: number;
+  created_at: number;
+}
+
+export interface SubnetRow {
+  subnet_id: string;
+  account: string;
+  region: string;
+  vpc_id: string;
+  cidr: string;
+  availability_zone: string;
+  created_at: number;
+}
+
+export interface NetworkInterfaceRow {
+  eni_id: string;
+  subnet_id: string;
+  ipv4: string;
+  mac: string;
+  task_id: string;
+  created_at: number;
 }

@@ -28,7 +28,7 @@ export async function deleteCluster(
         'The Cluster cannot be deleted while Services are active.',
       );
     }
-    if (a.runningTasks + a.pendingTasks > 0) {
+    if (a.activeTasks > 0) {
       throw ecsError(
         'ClusterContainsTasksException',
         'The Cluster cannot be deleted while Tasks are active.',

@@ -11,15 +11,20 @@ import { deregisterTaskDefinition } from './deregister-task-definition.ts';
 import { describeCapacityProviders } from './describe-capacity-providers.ts';
 import { describeClusters } from './describe-clusters.ts';
 import { describeTaskDefinition } from './describe-task-definition.ts';
+import { describeTasks } from './describe-tasks.ts';
 import { listAccountSettings } from './list-account-settings.ts';
 import { listClusters } from './list-clusters.ts';
 import { listTagsForResource } from './list-tags-for-resource.ts';
 import { listTaskDefinitionFamilies } from './list-task-definition-families.ts';
 import { listTaskDefinitions } from './list-task-definitions.ts';
+import { listTasks } from './list-tasks.ts';
 import { putAccountSetting } from './put-account-setting.ts';
 import { putAccountSettingDefault } from './put-account-setting-default.ts';
 import { putClusterCapacityProviders } from './put-cluster-capacity-providers.ts';
 import { registerTaskDefinition } from './register-task-definition.ts';
+import { runTask } from './run-task.ts';
+import { startTask } from './start-task.ts';
+import { stopTask } from './stop-task.ts';
 import { tagResource } from './tag-resource.ts';
 import { untagResource } from './untag-resource.ts';
 import { updateCluster } from './update-cluster.ts';
@@ -35,15 +40,20 @@ export const ECS_OPERATIONS: Readonly<Record<string, Operation>> = {
   DescribeCapacityProviders: describeCapacityProviders,
   DescribeClusters: describeClusters,
   DescribeTaskDefinition: describeTaskDefinition,
+  DescribeTasks: describeTasks,
   ListAccountSettings: listAccountSettings,
   ListClusters: listClusters,
   ListTagsForResource: listTagsForResource,
   ListTaskDefinitionFamilies: listTaskDefinitionFamilies,
   ListTaskDefinitions: listTaskDefinitions,
+  ListTasks: listTasks,
   PutAccountSetting: putAccountSetting,
   PutAccountSettingDefault: putAccountSettingDefault,
   PutClusterCapacityProviders: putClusterCapacityProviders,
   RegisterTaskDefinition: registerTaskDefinition,
+  RunTask: runTask,
+  StartTask: startTask,
+  StopTask: stopTask,
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateCluster: updateCluster,

@@ -6,6 +6,7 @@ import type { Scope } from '../../core/scope.ts';
 import { getCluster } from '../../store/clusters.ts';
 import type { Database } from '../../store/schema.ts';
 import { getTaskDefinition } from '../../store/task-definitions.ts';
+import { getTask } from '../../store/tasks.ts';
 
 type Exists = (db: Kysely<Database>, scope: Scope, resource: string) => Promise<void>;
 
@@ -17,6 +18,13 @@ const TAGGABLE: Readonly<Record<string, Exists>> = {
     if ((await getCluster(db, scope, name))?.status !== 'ACTIVE') {
       throw ecsError('ClusterNotFoundException', 'Cluster not found.');
     }
+  },
+  async task(db, scope, body) {
+    const [cluster, id, extra] = body.split('/');
+    if (!id || extra !== undefined) {
+      throw ecsError('InvalidParameterException', 'Long arn format must be used for tagging operations');
+    }
+    if ((await getTask(db, scope, id))?.cluster !== cluster) throw notFound();
   },
   async 'task-definition'(db, scope, body) {
     const ref = parseTaskDefinitionRef(scope, body);

@@ -1,0 +1,38 @@
+import type { StopTaskRequest, StopTaskResponse } from '@aws-sdk/client-ecs';
+import { ecsError } from '../../core/ecs/ecs-errors.ts';
+import { StopCode, StopReason } from '../../core/ecs/task-status.ts';
+import { epochSeconds, type Wire } from '../../core/wire.ts';
+import { getTask, updateTask } from '../../store/tasks.ts';
+import type { OperationContext } from '../operation.ts';
+import { requireCluster } from './cluster-lookup.ts';
+import { parseTaskRef } from './task-lookup.ts';
+import { taskView } from './task-view.ts';
+
+/** Asks a task to stop; the reconciler then stops its containers (SIGTERM, then SIGKILL after stopTimeout). */
+export async function stopTask(ctx: OperationContext, input: Wire<StopTaskRequest>): Promise<Wire<StopTaskResponse>> {
+  const reason = input.reason ?? StopReason.userDefault;
+  if (reason.length > 1024) throw ecsError('InvalidParameterException', 'reason can have at most 1024 characters.');
+  const out = await ctx.deps.store.write(async (tx) => {
+    const cluster = await requireCluster(tx, ctx, input.cluster);
+    const ref = parseTaskRef(ctx.scope, input.cluster, input.task ?? '');
+    const t = ref && (await getTask(tx, ctx.scope, ref.id));
+    if (!t || t.cluster !== cluster.name) throw ecsError('InvalidParameterException', 'The referenced task was not found');
+    if (t.desiredStatus === 'STOPPED') return { task: await taskView(tx, ctx.scope, t, false), changed: false };
+    const stopped = {
+      ...t,
+      desiredStatus: 'STOPPED' as const,
+      doc: {
+        ...t.doc,
+        desiredStatus: 'STOPPED',
+        stopCode: StopCode.UserInitiated,
+        stoppedReason: reason,
+        stoppingAt: epochSeconds(ctx.now),
+      },
+    };
+    const saved = await updateTask(tx, ctx.scope, stopped);
+    if (!saved) throw ecsError('ServerException', 'The task changed meanwhile; retry.');
+    return { task: await taskView(tx, ctx.scope, saved, false), changed: true };
+  });
+  if (out.changed) ctx.deps.wake('StopTask');
+  return { task: out.task };
+}

@@ -1,0 +1,54 @@
+import type { Task as SdkTask, TaskOverride } from '@aws-sdk/client-ecs';
+import type { Wire } from '../wire.ts';
+import type { TaskDefinition } from './task-definition.ts';
+import type { TaskStatus } from './task-status.ts';
+
+/** A task as DescribeTasks returns it. */
+export type Task = Wire<SdkTask>;
+export type TaskOverrides = Wire<TaskOverride>;
+
+/** The task's elastic network interface, as the control plane allocated it. */
+export interface EniPlan {
+  attachmentId: string;
+  eniId: string;
+  vpcId: string;
+  vpcCidr: string;
+  subnetId: string;
+  subnetCidr: string;
+  availabilityZone: string;
+  ipv4: string;
+  mac: string;
+  privateDnsName: string;
+  assignPublicIp: boolean;
+  securityGroups: string[];
+}
+
+/** What RunTask decided; the host realises exactly this, whatever happens to the task definition later. */
+export interface TaskPlan {
+  taskDefinition: TaskDefinition;
+  overrides: TaskOverrides;
+  cpuUnits: number;
+  memoryMiB: number;
+  network: EniPlan;
+  capacityProvider: 'FARGATE' | 'FARGATE_SPOT';
+}
+
+/** A task as the store keeps it. */
+export interface TaskRecord {
+  id: string;
+  cluster: string;
+  family: string;
+  revision: number;
+  lastStatus: TaskStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  startedBy: string | undefined;
+  group: string;
+  serviceName: string | undefined;
+  launchType: string;
+  host: string;
+  createdAt: number;
+  stoppedAt: number | undefined;
+  version: number;
+  doc: Task;
+  plan: TaskPlan;
+}

@@ -1,0 +1,151 @@
+import type { Kysely } from 'kysely';
+import type { TaskPlan, TaskRecord, Task } from '../core/ecs/task.ts';
+import type { TaskStatus } from '../core/ecs/task-status.ts';
+import type { Scope } from '../core/scope.ts';
+import type { Database, TaskRow } from './schema.ts';
+
+/** A task with the scope it lives in, as the reconcilers (which serve every scope) see it. */
+export interface ScopedTask extends TaskRecord {
+  scope: Scope;
+}
+
+const toRecord = (r: TaskRow): ScopedTask => ({
+  scope: { account: r.account, region: r.region },
+  id: r.id,
+  cluster: r.cluster,
+  family: r.family,
+  revision: r.revision,
+  lastStatus: r.last_status as TaskStatus,
+  desiredStatus: r.desired_status as TaskRecord['desiredStatus'],
+  startedBy: r.started_by ?? undefined,
+  group: r.group_name,
+  serviceName: r.service_name ?? undefined,
+  launchType: r.launch_type,
+  host: r.host,
+  createdAt: r.created_at,
+  stoppedAt: r.stopped_at ?? undefined,
+  version: r.version,
+  doc: JSON.parse(r.doc) as Task,
+  plan: JSON.parse(r.plan) as TaskPlan,
+});
+
+const toRow = (scope: Scope, t: TaskRecord): TaskRow => ({
+  id: t.id,
+  account: scope.account,
+  region: scope.region,
+  cluster: t.cluster,
+  family: t.family,
+  revision: t.revision,
+  last_status: t.lastStatus,
+  desired_status: t.desiredStatus,
+  started_by: t.startedBy ?? null,
+  group_name: t.group,
+  service_name: t.serviceName ?? null,
+  launch_type: t.launchType,
+  host: t.host,
+  cpu_units: t.plan.cpuUnits,
+  memory_mib: t.plan.memoryMiB,
+  created_at: t.createdAt,
+  stopped_at: t.stoppedAt ?? null,
+  version: t.version,
+  doc: JSON.stringify(t.doc),
+  plan: JSON.stringify(t.plan),
+});
+
+export async function insertTask(db: Kysely<Database>, scope: Scope, t: TaskRecord): Promise<void> {
+  await db.insertInto('tasks').values(toRow(scope, t)).execute();
+}
+
+export async function getTask(db: Kysely<Database>, scope: Scope, id: string): Promise<ScopedTask | undefined> {
+  const row = await db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account', '=', scope.account)
+    .where('region', '=', scope.region)
+    .executeTakeFirst();
+  return row && toRecord(row);
+}
+
+/**
+ * Writes a changed task if nobody changed it since it was read (its version is still
+ * `t.version`), and returns it with its version bumped; undefined when someone else got there first.
+ */
+export async function updateTask<T extends TaskRecord>(db: Kysely<Database>, scope: Scope, t: T): Promise<T | undefined> {
+  const next: T = { ...t, version: t.version + 1, doc: { ...t.doc, version: t.version + 1 } };
+  const { id, version: _old, ...rest } = toRow(scope, next);
+  const res = await db
+    .updateTable('tasks')
+    .set(rest)
+    .where('id', '=', id)
+    .where('version', '=', t.version)
+    .executeTakeFirst();
+  return res.numUpdatedRows === 1n ? next : undefined;
+}
+
+export interface TaskFilter {
+  cluster: string;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  family?: string | undefined;
+  startedBy?: string | undefined;
+  serviceName?: string | undefined;
+  launchType?: string | undefined;
+}
+
+export type TaskPosition = { createdAt: number; id: string };
+
+/** Tasks of a cluster, oldest first, for ListTasks. */
+export async function listTaskKeys(
+  db: Kysely<Database>,
+  scope: Scope,
+  f: TaskFilter,
+  page: { after?: TaskPosition | undefined; limit: number },
+): Promise<TaskPosition[]> {
+  let q = db
+    .selectFrom('tasks')
+    .select(['created_at', 'id'])
+    .where('account', '=', scope.account)
+    .where('region', '=', scope.region)
+    .where('cluster', '=', f.cluster)
+    .where('desired_status', '=', f.desiredStatus);
+  if (f.family !== undefined) q = q.where('family', '=', f.family);
+  if (f.startedBy !== undefined) q = q.where('started_by', '=', f.startedBy);
+  if (f.serviceName !== undefined) q = q.where('service_name', '=', f.serviceName);
+  if (f.launchType !== undefined) q = q.where('launch_type', '=', f.launchType);
+  const after = page.after;
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+    );
+  }
+  const rows = await q.orderBy('created_at').orderBy('id').limit(page.limit).execute();
+  return rows.map((r) => ({ createdAt: r.created_at, id: r.id }));
+}
+
+/** Every task a host must look after: all that are not STOPPED. */
+export async function activeTasksOnHost(db: Kysely<Database>, host: string): Promise<ScopedTask[]> {
+  const rows = await db.selectFrom('tasks').selectAll().where('host', '=', host).where('last_status', '!=', 'STOPPED').execute();
+  return rows.map(toRecord);
+}
+
+export async function getTaskById(db: Kysely<Database>, id: string): Promise<ScopedTask | undefined> {
+  const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toRecord(row);
+}
+
+/** The cpu units and MiB that tasks not yet STOPPED hold on a host. */
+export async function reservedOnHost(db: Kysely<Database>, host: string): Promise<{ cpuUnits: number; memoryMiB: number }> {
+  const r = await db
+    .selectFrom('tasks')
+    .select((eb) => [eb.fn.sum<number>('cpu_units').as('cpu'), eb.fn.sum<number>('memory_mib').as('mem')])
+    .where('host', '=', host)
+    .where('last_status', '!=', 'STOPPED')
+    .executeTakeFirstOrThrow();
+  return { cpuUnits: Number(r.cpu ?? 0), memoryMiB: Number(r.mem ?? 0) };
+}
+
+/** Forgets tasks that stopped before `before`, as ECS forgets them after a while. */
+export async function deleteTasksStoppedBefore(db: Kysely<Database>, before: number): Promise<string[]> {
+  const rows = await db.deleteFrom('tasks').where('last_status', '=', 'STOPPED').where('stopped_at', '<', before).returning('id').execute();
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,530 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { isIpv4 } from '../../core/cidr.ts';
+import type { NetworkInventory } from './host-inventory.ts';
+import { buildInventory } from './host-inventory.ts';
+import { Ip } from './ip.ts';
+import type { LinkAlias } from './link-alias.ts';
+import { formatLinkAlias, parseLinkAlias } from './link-alias.ts';
+import { NetworkError } from './network-error.ts';
+import { NETNS_DIR, NetworkNames } from './network-names.ts';
+import type { AssignPublicIp, ResolvedSubnet, SubnetSpec, TaskEniSpec } from './network-spec.ts';
+import { checkTaskEni, resolveSubnet } from './network-spec.ts';
+import { Nft } from './nft.ts';
+import {
+  addSubnetScript,
+  baseRulesetScript,
+  deleteTablesScript,
+  hostAddressScript,
+  removeSubnetScript,
+} from './nft-ruleset.ts';
+import { checkSubnetConflicts } from './subnet-conflicts.ts';
+import { writeSysctl } from './sysctl.ts';
+
+export interface TaskNetworkOptions {
+  /**
+   * Prefix of every name created on the host (see NetworkNames); tests use their own.
+   * @default 'ng'
+   */
+  readonly prefix?: string;
+  /** @default new Ip() */
+  readonly ip?: Ip;
+  /** @default new Nft() */
+  readonly nft?: Nft;
+  /**
+   * Interface group given to the host veth of a task with assignPublicIp=ENABLED.
+   * @default 0x4e47
+   */
+  readonly egressGroup?: number;
+  /**
+   * Packet mark bit(s) that let such a task's packets out; pick bits no other software uses
+   * (kube-proxy takes 0x4000 and 0x8000).
+   * @default 0x0100_0000
+   */
+  readonly egressMark?: number;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** A subnet as realised on the host. */
+export interface SubnetInfo {
+  readonly subnetId: string;
+  readonly vpcId: string;
+  readonly cidr: string;
+  readonly vpcCidr: string;
+  /** The host's address on the bridge, which tasks use as their default gateway. */
+  readonly gateway: string;
+  readonly bridge: string;
+  readonly privateWithNat: boolean;
+}
+
+/** A task's network namespace and ENI as realised on the host. */
+export interface TaskNetworkInfo {
+  readonly taskId: string;
+  readonly netnsName: string;
+  /** What containers join (`runc` `linux.namespaces[].path`). */
+  readonly netnsPath: string;
+  readonly hostVeth: string;
+  /** The ENI's name inside the namespace. */
+  readonly interfaceName: 'eth0';
+  readonly bridge: string;
+  readonly subnetId: string;
+  readonly ipv4: string;
+  readonly prefixLength: number;
+  readonly gateway: string;
+  readonly macAddress: string;
+  readonly assignPublicIp: AssignPublicIp;
+  readonly eniId?: string;
+}
+
+const NetnsAddresses = z.array(
+  z.object({
+    ifname: z.string(),
+    address: z.string().optional(),
+    link_index: z.number().optional(),
+    addr_info: z
+      .array(z.object({ family: z.string(), local: z.string(), prefixlen: z.number() }))
+      .default([]),
+  }),
+);
+
+/**
+ * The awsvpc data plane of one host: a bridge per subnet, a persistent network namespace and a
+ * veth "ENI" per task, and nftables rules for VPC isolation and NAT. Every method converges: making
+ * what exists or removing what is gone is not an error, so a restarted agent can call them again.
+ */
+export class TaskNetwork {
+  readonly names: NetworkNames;
+  readonly #ip: Ip;
+  readonly #nft: Nft;
+  readonly #egressGroup: number;
+  readonly #egressMark: number;
+  /** Set once the sysctls and base ruleset are in place for this instance. */
+  #base: Promise<void> | undefined;
+  /** Subnets this instance has ensured, by id, with the spec they were ensured with. */
+  readonly #ensured = new Map<string, string>();
+  /** Subnet changes check the host's other subnets first, so they run one at a time. */
+  #subnetQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: TaskNetworkOptions = {}) {
+    this.names = new NetworkNames(options.prefix);
+    this.#ip = options.ip ?? new Ip();
+    this.#nft = options.nft ?? new Nft();
+    this.#egressGroup = options.egressGroup ?? 0x4e47;
+    this.#egressMark = options.egressMark ?? 0x0100_0000;
+    if (!Number.isInteger(this.#egressGroup) || this.#egressGroup <= 0 || this.#egressGroup > 0xffff_ffff) {
+      throw new RangeError(`Invalid egress interface group '${this.#egressGroup}'`);
+    }
+    if (!Number.isInteger(this.#egressMark) || this.#egressMark <= 0 || this.#egressMark > 0xffff_ffff) {
+      throw new RangeError(`Invalid egress mark '${this.#egressMark}'`);
+    }
+  }
+
+  netnsPath(taskId: string): string {
+    return this.names.netnsPath(taskId);
+  }
+
+  /**
+   * Makes the subnet's bridge with the gateway address, and registers the subnet and its VPC in
+   * nftables. Cheap when this instance has ensured the same subnet already.
+   */
+  async ensureSubnet(spec: SubnetSpec, options: CallOptions = {}): Promise<SubnetInfo> {
+    const subnet = resolveSubnet(spec, this.names);
+    const key = subnetKey(subnet);
+    if (this.#ensured.get(subnet.subnetId) === key && existsSync(`/sys/class/net/${subnet.bridge}`)) {
+      return subnetInfo(subnet);
+    }
+    return this.#serialized(async () => {
+      await this.#ensureBase();
+      const [links, routes] = await Promise.all([
+        this.#ip.json(['link', 'show'], options),
+        this.#ip.json(['route', 'show', 'table', 'main'], options),
+      ]);
+      const inventory = buildInventory({
+        names: this.names,
+        links,
+        loopback: [],
+        netnsNames: [],
+        nftObjects: [],
+      });
+      checkSubnetConflicts(subnet, inventory.subnets, routes);
+      if (!inventory.subnets.some((other) => other.subnetId === subnet.subnetId)) {
+        if (existsSync(`/sys/class/net/${subnet.bridge}`)) {
+          throw new NetworkError(
+            'NameCollision',
+            `Interface '${subnet.bridge}' exists and is not a neargate bridge`,
+            {
+              bridge: subnet.bridge,
+            },
+          );
+        }
+        await this.#ip.batch([`link add ${subnet.bridge} address ${subnet.bridgeMac} type bridge`], options);
+      }
+      // Tasks get IPv4 only; a bridge with IPv6 would let them reach the host around these rules.
+      await writeSysctl(['net', 'ipv6', 'conf', subnet.bridge, 'disable_ipv6'], '1');
+      await this.#ip.batch(
+        [
+          `link set ${subnet.bridge} alias "${this.#alias({ kind: 'subnet', ...subnet })}"`,
+          `addr replace ${subnet.gateway}/${subnet.prefixLength} dev ${subnet.bridge}`,
+          `link set ${subnet.bridge} up`,
+        ],
+        options,
+      );
+      await this.#nft.apply(addSubnetScript(this.names.table, subnet), options);
+      this.#ensured.set(subnet.subnetId, key);
+      return subnetInfo(subnet);
+    });
+  }
+
+  /** Removes the subnet's bridge and nftables elements (and its VPC's, if it was the last subnet). */
+  async removeSubnet(subnetId: string, options: CallOptions = {}): Promise<void> {
+    await this.#serialized(async () => {
+      const links = await this.#ip.json(['link', 'show'], options);
+      const { subnets } = buildInventory({
+        names: this.names,
+        links,
+        loopback: [],
+        netnsNames: [],
+        nftObjects: [],
+      });
+      const subnet = subnets.find((candidate) => candidate.subnetId === subnetId);
+      this.#ensured.delete(subnetId);
+      if (subnet === undefined) return;
+      if (subnet.ports.length > 0) {
+        throw new NetworkError(
+          'SubnetInUse',
+          `The subnet '${subnetId}' has dependencies and cannot be deleted (${subnet.ports.join(', ')})`,
+          { subnetId, ports: subnet.ports },
+        );
+      }
+      const resolved = resolveSubnet({ ...subnet, bridgeName: subnet.bridge }, this.names);
+      const lastInVpc = !subnets.some((other) => other.subnetId !== subnetId && other.vpcId === subnet.vpcId);
+      if (await this.#tableExists(options)) {
+        await this.#nft.apply(removeSubnetScript(this.names.table, resolved, lastInVpc), options);
+      }
+      await this.#ip.batch([`link del ${subnet.bridge}`], options);
+    });
+  }
+
+  /**
+   * Gives a task its network namespace (persistent under /run/netns, so it outlives this process)
+   * with `lo` up and an `eth0` holding the ENI's address, MAC and a default route via the subnet
+   * gateway; the other end of the veth is on the subnet's bridge. Ensures the subnet first.
+   *
+   * A fresh task takes two `ip` processes (host side, then inside the namespace). If the task's
+   * namespace or veth exist already, they are checked and completed instead; an existing `eth0`
+   * with another address or MAC is refused with TaskNetworkMismatch, never replaced.
+   */
+  async createTaskNetns(
+    taskId: string,
+    eni: TaskEniSpec,
+    options: CallOptions = {},
+  ): Promise<TaskNetworkInfo> {
+    const subnet = resolveSubnet(eni.subnet, this.names);
+    checkTaskEni(eni, subnet);
+    const netnsName = this.names.netnsName(taskId);
+    const hostVeth = this.names.hostVeth(taskId);
+    await this.ensureSubnet(eni.subnet, options);
+    const info: TaskNetworkInfo = {
+      taskId,
+      netnsName,
+      netnsPath: this.names.netnsPath(taskId),
+      hostVeth,
+      interfaceName: 'eth0',
+      bridge: subnet.bridge,
+      subnetId: subnet.subnetId,
+      ipv4: eni.ipv4,
+      prefixLength: subnet.prefixLength,
+      gateway: subnet.gateway,
+      macAddress: eni.macAddress,
+      assignPublicIp: eni.assignPublicIp,
+      ...(eni.eniId === undefined ? {} : { eniId: eni.eniId }),
+    };
+    const alias = this.#alias({
+      kind: 'task',
+      taskId,
+      subnetId: subnet.subnetId,
+      ipv4: eni.ipv4,
+      macAddress: eni.macAddress,
+      assignPublicIp: eni.assignPublicIp === 'ENABLED',
+      ...(eni.eniId === undefined ? {} : { eniId: eni.eniId }),
+    });
+    const group = eni.assignPublicIp === 'ENABLED' ? this.#egressGroup : 0;
+    const hostLines = {
+      add: `link add ${hostVeth} master ${subnet.bridge} up group ${group} type veth peer name eth0 address ${eni.macAddress} netns ${netnsName}`,
+      set: `link set ${hostVeth} master ${subnet.bridge} up group ${group} alias "${alias}"`,
+      // Teaches the host the MAC now: no ARP round trip for the first packet, and no stale entry
+      // if the address belonged to an earlier task.
+      neigh: `neigh replace ${eni.ipv4} lladdr ${eni.macAddress} dev ${subnet.bridge} nud reachable`,
+    };
+    const netnsLines = [
+      'link set lo up',
+      'link set eth0 up',
+      `addr replace ${eni.ipv4}/${subnet.prefixLength} dev eth0`,
+      `route replace default via ${subnet.gateway} dev eth0`,
+    ];
+
+    const netnsExists = existsSync(info.netnsPath);
+    const vethExists = existsSync(`/sys/class/net/${hostVeth}`);
+    if (!netnsExists && !vethExists) {
+      try {
+        await this.#ip.batch(
+          [`netns add ${netnsName}`, hostLines.add, hostLines.set, hostLines.neigh],
+          options,
+        );
+        await this.#ip.batch(netnsLines, { ...options, netns: netnsName });
+      } catch (error) {
+        // Leave nothing half-made behind; the caller may retry from scratch.
+        await this.#removeTaskObjects(netnsName, hostVeth, true).catch(() => {});
+        throw error;
+      }
+      return info;
+    }
+
+    // Something is there: an earlier call, a crash half-way, or a restarted agent adopting tasks.
+    if (vethExists) {
+      const existing = await readAlias(this.names.aliasTag, hostVeth);
+      if (existing !== undefined && (existing.kind !== 'task' || existing.taskId !== taskId)) {
+        throw new NetworkError('NameCollision', `Interface '${hostVeth}' belongs to something else`, {
+          hostVeth,
+          existing,
+        });
+      }
+    }
+    const eth0 = netnsExists ? await this.#readEth0(netnsName, options) : undefined;
+    if (eth0) {
+      const addresses = eth0.addr_info.filter((address) => address.family === 'inet');
+      const wrongAddress = addresses.some(
+        (address) => address.local !== eni.ipv4 || address.prefixlen !== subnet.prefixLength,
+      );
+      if (eth0.address !== eni.macAddress || wrongAddress) {
+        throw new NetworkError(
+          'TaskNetworkMismatch',
+          `The network of task '${taskId}' exists with another address or MAC; delete it first`,
+          {
+            taskId,
+            want: { ipv4: eni.ipv4, macAddress: eni.macAddress },
+            found: { addresses: addresses.map((a) => `${a.local}/${a.prefixlen}`), macAddress: eth0.address },
+          },
+        );
+      }
+    }
+    const pairIntact =
+      vethExists &&
+      eth0?.link_index !== undefined &&
+      eth0.link_index ===
+        Number(await readFile(`/sys/class/net/${hostVeth}/ifindex`, 'utf8').catch(() => 'NaN'));
+    const lines: string[] = [];
+    if (!netnsExists) lines.push(`netns add ${netnsName}`);
+    if (vethExists && !pairIntact) lines.push(`link del ${hostVeth}`);
+    if (!pairIntact) {
+      if (eth0) {
+        throw new NetworkError(
+          'TaskNetworkMismatch',
+          `The eth0 of task '${taskId}' is not paired with '${hostVeth}'`,
+          {
+            taskId,
+          },
+        );
+      }
+      lines.push(hostLines.add);
+    }
+    lines.push(hostLines.set, hostLines.neigh);
+    await this.#ip.batch(lines, options);
+    await this.#ip.batch(netnsLines, { ...options, netns: netnsName });
+    return info;
+  }
+
+  /**
+   * Removes the task's veth pair and namespace in one `ip` process. Containers still inside keep
+   * the namespace alive but lose their interface. Removing what is gone is not an error.
+   */
+  async deleteTaskNetns(taskId: string, options: CallOptions = {}): Promise<void> {
+    await this.#removeTaskObjects(
+      this.names.netnsName(taskId),
+      this.names.hostVeth(taskId),
+      false,
+      taskId,
+      options,
+    );
+  }
+
+  /**
+   * The hook for host services tasks must reach whatever their egress, such as the task metadata
+   * endpoint 169.254.170.2: puts the address on `lo` (label `lo:<prefix>`) and lets tasks send to
+   * it. A server listening there sees each task's own IP as the source.
+   */
+  async ensureHostAddress(ipv4: string, options: CallOptions = {}): Promise<void> {
+    checkHostAddress(ipv4);
+    await this.#ensureBase();
+    await this.#ip.batch([`addr replace ${ipv4}/32 dev lo label ${this.names.hostAddressLabel}`], options);
+    await this.#nft.apply(hostAddressScript(this.names.table, 'add', ipv4), options);
+  }
+
+  async removeHostAddress(ipv4: string, options: CallOptions = {}): Promise<void> {
+    checkHostAddress(ipv4);
+    const { hostAddresses } = await this.list(options);
+    if (hostAddresses.includes(ipv4)) await this.#ip.batch([`addr del ${ipv4}/32 dev lo`], options);
+    if (await this.#tableExists(options)) {
+      await this.#nft.apply(hostAddressScript(this.names.table, 'remove', ipv4), options);
+    }
+  }
+
+  /**
+   * Re-applies sysctls, the base ruleset and every subnet found on the host. For agent start, and
+   * for when `list().nft.table` is false because something ran `nft flush ruleset` (a firewall
+   * reload does): until then tasks keep running without VPC isolation or NAT.
+   */
+  async restore(options: CallOptions = {}): Promise<NetworkInventory> {
+    this.#base = undefined;
+    this.#ensured.clear();
+    const inventory = await this.list(options);
+    for (const { subnetId, vpcId, cidr, vpcCidr, bridge, privateWithNat } of inventory.subnets) {
+      await this.ensureSubnet(
+        { subnetId, vpcId, cidr, vpcCidr, bridgeName: bridge, privateWithNat },
+        options,
+      );
+    }
+    if (inventory.subnets.length === 0) await this.#ensureBase();
+    return inventory;
+  }
+
+  /** What this prefix has on the host, for a restarted agent to adopt or clean up. */
+  async list(options: CallOptions = {}): Promise<NetworkInventory> {
+    const [links, loopback, netnsNames, nftObjects] = await Promise.all([
+      this.#ip.json(['link', 'show'], options),
+      this.#ip.json(['addr', 'show', 'dev', 'lo'], options),
+      readdir(NETNS_DIR).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      }),
+      this.#nft.json(['list', 'table', 'ip', this.names.table], options).catch((error: unknown) => {
+        if (isMissingTable(error)) return undefined;
+        throw error;
+      }),
+    ]);
+    return buildInventory({ names: this.names, links, loopback, netnsNames, nftObjects });
+  }
+
+  /**
+   * Removes everything of this prefix: task namespaces and veths, bridges, host addresses and the
+   * nftables tables. Leaves ip_forward on, as other software may rely on it.
+   */
+  async teardown(options: CallOptions = {}): Promise<void> {
+    await this.#serialized(async () => {
+      const inventory = await this.list(options);
+      const lines: string[] = [];
+      for (const task of inventory.tasks) if (task.hostVeth) lines.push(`link del ${task.hostVeth}`);
+      for (const link of inventory.strayLinks) lines.push(`link del ${link}`);
+      for (const task of inventory.tasks)
+        if (task.netnsPath) lines.push(`netns del ${this.names.netnsName(task.taskId)}`);
+      for (const subnet of inventory.subnets) lines.push(`link del ${subnet.bridge}`);
+      for (const address of inventory.hostAddresses) lines.push(`addr del ${address}/32 dev lo`);
+      try {
+        await this.#ip.batch(lines, { ...options, force: true });
+      } catch (error) {
+        const left = await this.list(options);
+        if (left.tasks.length + left.strayLinks.length + left.subnets.length + left.hostAddresses.length > 0)
+          throw error;
+      }
+      await this.#nft.apply(deleteTablesScript(this.names.table), options);
+      this.#ensured.clear();
+      this.#base = undefined;
+    });
+  }
+
+  async #removeTaskObjects(
+    netnsName: string,
+    hostVeth: string,
+    ours: boolean,
+    taskId?: string,
+    options: CallOptions = {},
+  ): Promise<void> {
+    const netnsPath = `${NETNS_DIR}/${netnsName}`;
+    const ownsVeth = async (): Promise<boolean> => {
+      if (!existsSync(`/sys/class/net/${hostVeth}`)) return false;
+      if (ours) return true;
+      const alias = await readAlias(this.names.aliasTag, hostVeth);
+      // Without an alias the veth was made by a create that crashed before its next line.
+      return alias === undefined || (alias.kind === 'task' && alias.taskId === taskId);
+    };
+    const lines: string[] = [];
+    if (await ownsVeth()) lines.push(`link del ${hostVeth}`);
+    if (existsSync(netnsPath)) lines.push(`netns del ${netnsName}`);
+    try {
+      await this.#ip.batch(lines, options);
+    } catch (error) {
+      // Another caller may have removed them meanwhile; only what is still there is a failure.
+      if ((await ownsVeth()) || existsSync(netnsPath)) throw error;
+    }
+  }
+
+  async #readEth0(netnsName: string, options: CallOptions) {
+    const interfaces = NetnsAddresses.parse(
+      await this.#ip.json(['addr', 'show'], { ...options, netns: netnsName }),
+    );
+    return interfaces.find((link) => link.ifname === 'eth0');
+  }
+
+  #ensureBase(): Promise<void> {
+    this.#base ??= (async () => {
+      await writeSysctl(['net', 'ipv4', 'ip_forward'], '1');
+      await this.#nft.apply(
+        baseRulesetScript({
+          table: this.names.table,
+          egressGroup: this.#egressGroup,
+          egressMark: this.#egressMark,
+        }),
+      );
+    })().catch((error: unknown) => {
+      this.#base = undefined;
+      throw error;
+    });
+    return this.#base;
+  }
+
+  async #tableExists(options: CallOptions): Promise<boolean> {
+    try {
+      await this.#nft.json(['list', 'table', 'ip', this.names.table], options);
+      return true;
+    } catch (error) {
+      if (isMissingTable(error)) return false;
+      throw error;
+    }
+  }
+
+  #serialized<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#subnetQueue.then(work, work);
+    this.#subnetQueue = result.catch(() => {});
+    return result;
+  }
+
+  #alias(alias: LinkAlias): string {
+    return formatLinkAlias(this.names.aliasTag, alias);
+  }
+}
+
+function subnetInfo(subnet: ResolvedSubnet): SubnetInfo {
+  const { subnetId, vpcId, cidr, vpcCidr, gateway, bridge, privateWithNat } = subnet;
+  return { subnetId, vpcId, cidr, vpcCidr, gateway, bridge, privateWithNat };
+}
+
+function subnetKey(subnet: ResolvedSubnet): string {
+  return JSON.stringify(subnetInfo(subnet));
+}
+
+async function readAlias(tag: string, link: string): Promise<LinkAlias | undefined> {
+  const text = await readFile(`/sys/class/net/${link}/ifalias`, 'utf8').catch(() => '');
+  return parseLinkAlias(tag, text);
+}
+
+function isMissingTable(error: unknown): boolean {
+  return error instanceof NetworkError && /No such file or directory/.test(String(error.data.stderr));
+}
+
+function checkHostAddress(ipv4: string): void {
+  if (!isIpv4(ipv4)) throw new NetworkError('InvalidSpec', `Invalid IPv4 address '${ipv4}'`, { ipv4 });
+}

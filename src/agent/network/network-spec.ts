@@ -10,6 +10,10 @@ import { NetworkError } from './network-error.ts';
 import type { NetworkNames } from './network-names.ts';
 import { checkId, MAX_INTERFACE_NAME_LENGTH } from './network-names.ts';
 
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
 /** A subnet as the control plane knows it (DescribeSubnets' words). */
 export interface SubnetSpec {
   readonly vpcId: string;

@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import { readdir } from 'node:fs/promises';
 import { isIpv4 } from '../../core/cidr.ts';
 import type { NetworkInventory } from './host-inventory.ts';
 import { buildInventory } from './host-inventory.ts';
 import { Ip } from './ip.ts';
-import type { LinkAlias } from './link-alias.ts';
-import { formatLinkAlias, parseLinkAlias } from './link-alias.ts';
+import { formatLinkAlias } from './link-alias.ts';
 import { NetworkError } from './network-error.ts';
 import { NETNS_DIR, NetworkNames } from './network-names.ts';
-import type { AssignPublicIp, ResolvedSubnet, SubnetSpec, TaskEniSpec } from './network-spec.ts';
+import type { CallOptions, ResolvedSubnet, SubnetSpec, TaskEniSpec } from './network-spec.ts';
 import { checkTaskEni, resolveSubnet } from './network-spec.ts';
 import { Nft } from './nft.ts';
 import {
@@ -21,6 +19,8 @@ import {
 } from './nft-ruleset.ts';
 import { checkSubnetConflicts } from './subnet-conflicts.ts';
 import { writeSysctl } from './sysctl.ts';
+import type { TaskNetworkInfo } from './task-namespaces.ts';
+import { TaskNamespaces } from './task-namespaces.ts';
 
 export interface TaskNetworkOptions {
   /**
@@ -45,10 +45,6 @@ export interface TaskNetworkOptions {
   readonly egressMark?: number;
 }
 
-export interface CallOptions {
-  readonly signal?: AbortSignal;
-}
-
 /** A subnet as realised on the host. */
 export interface SubnetInfo {
   readonly subnetId: string;
@@ -60,36 +56,6 @@ export interface SubnetInfo {
   readonly bridge: string;
   readonly privateWithNat: boolean;
 }
-
-/** A task's network namespace and ENI as realised on the host. */
-export interface TaskNetworkInfo {
-  readonly taskId: string;
-  readonly netnsName: string;
-  /** What containers join (`runc` `linux.namespaces[].path`). */
-  readonly netnsPath: string;
-  readonly hostVeth: string;
-  /** The ENI's name inside the namespace. */
-  readonly interfaceName: 'eth0';
-  readonly bridge: string;
-  readonly subnetId: string;
-  readonly ipv4: string;
-  readonly prefixLength: number;
-  readonly gateway: string;
-  readonly macAddress: string;
-  readonly assignPublicIp: AssignPublicIp;
-  readonly eniId?: string;
-}
-
-const NetnsAddresses = z.array(
-  z.object({
-    ifname: z.string(),
-    address: z.string().optional(),
-    link_index: z.number().optional(),
-    addr_info: z
-      .array(z.object({ family: z.string(), local: z.string(), prefixlen: z.number() }))
-      .default([]),
-  }),
-);
 
 /**
  * The awsvpc data plane of one host: a bridge per subnet, a persistent network namespace and a
@@ -108,6 +74,7 @@ export class TaskNetwork {
   readonly #ensured = new Map<string, string>();
   /** Subnet changes check the host's other subnets first, so they run one at a time. */
   #subnetQueue: Promise<unknown> = Promise.resolve();
+  readonly #tasks: TaskNamespaces;
 
   constructor(options: TaskNetworkOptions = {}) {
     this.names = new NetworkNames(options.prefix);
@@ -121,6 +88,7 @@ export class TaskNetwork {
     if (!Number.isInteger(this.#egressMark) || this.#egressMark <= 0 || this.#egressMark > 0xffff_ffff) {
       throw new RangeError(`Invalid egress mark '${this.#egressMark}'`);
     }
+    this.#tasks = new TaskNamespaces({ ip: this.#ip, names: this.names, egressGroup: this.#egressGroup });
   }
 
   netnsPath(taskId: string): string {
@@ -167,7 +135,7 @@ export class TaskNetwork {
       await writeSysctl(['net', 'ipv6', 'conf', subnet.bridge, 'disable_ipv6'], '1');
       await this.#ip.batch(
         [
-          `link set ${subnet.bridge} alias "${this.#alias({ kind: 'subnet', ...subnet })}"`,
+          `link set ${subnet.bridge} alias "${formatLinkAlias(this.names.aliasTag, { kind: 'subnet', ...subnet })}"`,
           `addr replace ${subnet.gateway}/${subnet.prefixLength} dev ${subnet.bridge}`,
           `link set ${subnet.bridge} up`,
         ],
@@ -213,10 +181,7 @@ export class TaskNetwork {
    * Gives a task its network namespace (persistent under /run/netns, so it outlives this process)
    * with `lo` up and an `eth0` holding the ENI's address, MAC and a default route via the subnet
    * gateway; the other end of the veth is on the subnet's bridge. Ensures the subnet first.
-   *
-   * A fresh task takes two `ip` processes (host side, then inside the namespace). If the task's
-   * namespace or veth exist already, they are checked and completed instead; an existing `eth0`
-   * with another address or MAC is refused with TaskNetworkMismatch, never replaced.
+   * See TaskNamespaces.create for what happens when parts exist already.
    */
   async createTaskNetns(
     taskId: string,
@@ -225,117 +190,8 @@ export class TaskNetwork {
   ): Promise<TaskNetworkInfo> {
     const subnet = resolveSubnet(eni.subnet, this.names);
     checkTaskEni(eni, subnet);
-    const netnsName = this.names.netnsName(taskId);
-    const hostVeth = this.names.hostVeth(taskId);
     await this.ensureSubnet(eni.subnet, options);
-    const info: TaskNetworkInfo = {
-      taskId,
-      netnsName,
-      netnsPath: this.names.netnsPath(taskId),
-      hostVeth,
-      interfaceName: 'eth0',
-      bridge: subnet.bridge,
-      subnetId: subnet.subnetId,
-      ipv4: eni.ipv4,
-      prefixLength: subnet.prefixLength,
-      gateway: subnet.gateway,
-      macAddress: eni.macAddress,
-      assignPublicIp: eni.assignPublicIp,
-      ...(eni.eniId === undefined ? {} : { eniId: eni.eniId }),
-    };
-    const alias = this.#alias({
-      kind: 'task',
-      taskId,
-      subnetId: subnet.subnetId,
-      ipv4: eni.ipv4,
-      macAddress: eni.macAddress,
-      assignPublicIp: eni.assignPublicIp === 'ENABLED',
-      ...(eni.eniId === undefined ? {} : { eniId: eni.eniId }),
-    });
-    const group = eni.assignPublicIp === 'ENABLED' ? this.#egressGroup : 0;
-    const hostLines = {
-      add: `link add ${hostVeth} master ${subnet.bridge} up group ${group} type veth peer name eth0 address ${eni.macAddress} netns ${netnsName}`,
-      set: `link set ${hostVeth} master ${subnet.bridge} up group ${group} alias "${alias}"`,
-      // Teaches the host the MAC now: no ARP round trip for the first packet, and no stale entry
-      // if the address belonged to an earlier task.
-      neigh: `neigh replace ${eni.ipv4} lladdr ${eni.macAddress} dev ${subnet.bridge} nud reachable`,
-    };
-    const netnsLines = [
-      'link set lo up',
-      'link set eth0 up',
-      `addr replace ${eni.ipv4}/${subnet.prefixLength} dev eth0`,
-      `route replace default via ${subnet.gateway} dev eth0`,
-    ];
-
-    const netnsExists = existsSync(info.netnsPath);
-    const vethExists = existsSync(`/sys/class/net/${hostVeth}`);
-    if (!netnsExists && !vethExists) {
-      try {
-        await this.#ip.batch(
-          [`netns add ${netnsName}`, hostLines.add, hostLines.set, hostLines.neigh],
-          options,
-        );
-        await this.#ip.batch(netnsLines, { ...options, netns: netnsName });
-      } catch (error) {
-        // Leave nothing half-made behind; the caller may retry from scratch.
-        await this.#removeTaskObjects(netnsName, hostVeth, true).catch(() => {});
-        throw error;
-      }
-      return info;
-    }
-
-    // Something is there: an earlier call, a crash half-way, or a restarted agent adopting tasks.
-    if (vethExists) {
-      const existing = await readAlias(this.names.aliasTag, hostVeth);
-      if (existing !== undefined && (existing.kind !== 'task' || existing.taskId !== taskId)) {
-        throw new NetworkError('NameCollision', `Interface '${hostVeth}' belongs to something else`, {
-          hostVeth,
-          existing,
-        });
-      }
-    }
-    const eth0 = netnsExists ? await this.#readEth0(netnsName, options) : undefined;
-    if (eth0) {
-      const addresses = eth0.addr_info.filter((address) => address.family === 'inet');
-      const wrongAddress = addresses.some(
-        (address) => address.local !== eni.ipv4 || address.prefixlen !== subnet.prefixLength,
-      );
-      if (eth0.address !== eni.macAddress || wrongAddress) {
-        throw new NetworkError(
-          'TaskNetworkMismatch',
-          `The network of task '${taskId}' exists with another address or MAC; delete it first`,
-          {
-            taskId,
-            want: { ipv4: eni.ipv4, macAddress: eni.macAddress },
-            found: { addresses: addresses.map((a) => `${a.local}/${a.prefixlen}`), macAddress: eth0.address },
-          },
-        );
-      }
-    }
-    const pairIntact =
-      vethExists &&
-      eth0?.link_index !== undefined &&
-      eth0.link_index ===
-        Number(await readFile(`/sys/class/net/${hostVeth}/ifindex`, 'utf8').catch(() => 'NaN'));
-    const lines: string[] = [];
-    if (!netnsExists) lines.push(`netns add ${netnsName}`);
-    if (vethExists && !pairIntact) lines.push(`link del ${hostVeth}`);
-    if (!pairIntact) {
-      if (eth0) {
-        throw new NetworkError(
-          'TaskNetworkMismatch',
-          `The eth0 of task '${taskId}' is not paired with '${hostVeth}'`,
-          {
-            taskId,
-          },
-        );
-      }
-      lines.push(hostLines.add);
-    }
-    lines.push(hostLines.set, hostLines.neigh);
-    await this.#ip.batch(lines, options);
-    await this.#ip.batch(netnsLines, { ...options, netns: netnsName });
-    return info;
+    return this.#tasks.create(taskId, eni, subnet, options);
   }
 
   /**
@@ -343,13 +199,7 @@ export class TaskNetwork {
    * the namespace alive but lose their interface. Removing what is gone is not an error.
    */
   async deleteTaskNetns(taskId: string, options: CallOptions = {}): Promise<void> {
-    await this.#removeTaskObjects(
-      this.names.netnsName(taskId),
-      this.names.hostVeth(taskId),
-      false,
-      taskId,
-      options,
-    );
+    await this.#tasks.delete(taskId, options);
   }
 
   /**
@@ -436,39 +286,6 @@ export class TaskNetwork {
     });
   }
 
-  async #removeTaskObjects(
-    netnsName: string,
-    hostVeth: string,
-    ours: boolean,
-    taskId?: string,
-    options: CallOptions = {},
-  ): Promise<void> {
-    const netnsPath = `${NETNS_DIR}/${netnsName}`;
-    const ownsVeth = async (): Promise<boolean> => {
-      if (!existsSync(`/sys/class/net/${hostVeth}`)) return false;
-      if (ours) return true;
-      const alias = await readAlias(this.names.aliasTag, hostVeth);
-      // Without an alias the veth was made by a create that crashed before its next line.
-      return alias === undefined || (alias.kind === 'task' && alias.taskId === taskId);
-    };
-    const lines: string[] = [];
-    if (await ownsVeth()) lines.push(`link del ${hostVeth}`);
-    if (existsSync(netnsPath)) lines.push(`netns del ${netnsName}`);
-    try {
-      await this.#ip.batch(lines, options);
-    } catch (error) {
-      // Another caller may have removed them meanwhile; only what is still there is a failure.
-      if ((await ownsVeth()) || existsSync(netnsPath)) throw error;
-    }
-  }
-
-  async #readEth0(netnsName: string, options: CallOptions) {
-    const interfaces = NetnsAddresses.parse(
-      await this.#ip.json(['addr', 'show'], { ...options, netns: netnsName }),
-    );
-    return interfaces.find((link) => link.ifname === 'eth0');
-  }
-
   #ensureBase(): Promise<void> {
     this.#base ??= (async () => {
       await writeSysctl(['net', 'ipv4', 'ip_forward'], '1');
@@ -501,10 +318,6 @@ export class TaskNetwork {
     this.#subnetQueue = result.catch(() => {});
     return result;
   }
-
-  #alias(alias: LinkAlias): string {
-    return formatLinkAlias(this.names.aliasTag, alias);
-  }
 }
 
 function subnetInfo(subnet: ResolvedSubnet): SubnetInfo {
@@ -514,11 +327,6 @@ function subnetInfo(subnet: ResolvedSubnet): SubnetInfo {
 
 function subnetKey(subnet: ResolvedSubnet): string {
   return JSON.stringify(subnetInfo(subnet));
-}
-
-async function readAlias(tag: string, link: string): Promise<LinkAlias | undefined> {
-  const text = await readFile(`/sys/class/net/${link}/ifalias`, 'utf8').catch(() => '');
-  return parseLinkAlias(tag, text);
 }
 
 function isMissingTable(error: unknown): boolean {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AssignPublicIp, SubnetSpec } from '../../../src/agent/network/network-spec.ts';
-import type { TaskNetworkInfo } from '../../../src/agent/network/task-network.ts';
+import type { TaskNetworkInfo } from '../../../src/agent/network/task-namespaces.ts';
 import { TaskNetwork } from '../../../src/agent/network/task-network.ts';
 import { macAddressFromId } from '../../../src/core/ipam.ts';
 import { hostGet, hostTestSkipReason, Processes, run, waitFor, wgetIn } from './fixtures.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AssignPublicIp, SubnetSpec } from '../../../src/agent/network/network-spec.ts';
-import type { TaskNetworkInfo } from '../../../src/agent/network/task-network.ts';
+import type { TaskNetworkInfo } from '../../../src/agent/network/task-namespaces.ts';
 import { TaskNetwork } from '../../../src/agent/network/task-network.ts';
 import { parseCidr } from '../../../src/core/cidr.ts';
 import { allocateIpv4, macAddressFromId } from '../../../src/core/ipam.ts';

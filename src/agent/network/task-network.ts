@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isIpv4 } from '../../core/cidr.ts';
-import type { NetworkInventory } from './host-inventory.ts';
+import type { NetworkInventory, SubnetState } from './host-inventory.ts';
 import { buildInventory } from './host-inventory.ts';
 import { Ip } from './ip.ts';
 import { formatLinkAlias } from './link-alias.ts';
@@ -107,19 +107,12 @@ export class TaskNetwork {
     }
     return this.#serialized(async () => {
       await this.#ensureBase();
-      const [links, routes] = await Promise.all([
-        this.#ip.json(['link', 'show'], options),
+      const [subnets, routes] = await Promise.all([
+        this.#subnetsOnHost(options),
         this.#ip.json(['route', 'show', 'table', 'main'], options),
       ]);
-      const inventory = buildInventory({
-        names: this.names,
-        links,
-        loopback: [],
-        netnsNames: [],
-        nftObjects: [],
-      });
-      checkSubnetConflicts(subnet, inventory.subnets, routes);
-      if (!inventory.subnets.some((other) => other.subnetId === subnet.subnetId)) {
+      checkSubnetConflicts(subnet, subnets, routes);
+      if (!subnets.some((other) => other.subnetId === subnet.subnetId)) {
         if (existsSync(`/sys/class/net/${subnet.bridge}`)) {
           throw new NetworkError(
             'NameCollision',
@@ -150,14 +143,7 @@ export class TaskNetwork {
   /** Removes the subnet's bridge and nftables elements (and its VPC's, if it was the last subnet). */
   async removeSubnet(subnetId: string, options: CallOptions = {}): Promise<void> {
     await this.#serialized(async () => {
-      const links = await this.#ip.json(['link', 'show'], options);
-      const { subnets } = buildInventory({
-        names: this.names,
-        links,
-        loopback: [],
-        netnsNames: [],
-        nftObjects: [],
-      });
+      const subnets = await this.#subnetsOnHost(options);
       const subnet = subnets.find((candidate) => candidate.subnetId === subnetId);
       this.#ensured.delete(subnetId);
       if (subnet === undefined) return;
@@ -311,6 +297,12 @@ export class TaskNetwork {
       if (isMissingTable(error)) return false;
       throw error;
     }
+  }
+
+  /** The subnet bridges of this prefix, from their aliases. */
+  async #subnetsOnHost(options: CallOptions): Promise<readonly SubnetState[]> {
+    const links = await this.#ip.json(['link', 'show'], options);
+    return buildInventory({ names: this.names, links, loopback: [], netnsNames: [], nftObjects: [] }).subnets;
   }
 
   #serialized<T>(work: () => Promise<T>): Promise<T> {

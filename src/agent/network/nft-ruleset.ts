@@ -1,0 +1,148 @@
+/**
+ * The nftables scripts neargate applies. Everything lives in two tables of its own (`ip <table>`
+ * for filtering and NAT, `bridge <table>` to tag public-IP tasks), so the host's other rules are
+ * never flushed. Subnets and VPCs are set elements; no rule changes per subnet or per task.
+ */
+
+export interface RulesetOptions {
+  readonly table: string;
+  /** Interface group of host veths whose task has assignPublicIp=ENABLED. */
+  readonly egressGroup: number;
+  /** Packet mark bit(s) the bridge table sets on frames from those veths. */
+  readonly egressMark: number;
+}
+
+const SETS = {
+  bridges: 'type ifname;',
+  bridge_subnets: 'type ifname . ipv4_addr; flags interval;',
+  gateways: 'type ifname . ipv4_addr;',
+  vpc_cidrs: 'type ipv4_addr; flags interval;',
+  vpc_internal: 'type ipv4_addr . ipv4_addr; flags interval;',
+  nat_subnets: 'type ipv4_addr; flags interval;',
+  host_addrs: 'type ipv4_addr;',
+} as const;
+
+export type RulesetSet = keyof typeof SETS;
+
+/**
+ * Creates the tables, sets and chains if missing and rewrites the rules, in one transaction. Safe
+ * to run again at any time: sets keep their elements, and a newer neargate replaces older rules.
+ */
+export function baseRulesetScript({ table, egressGroup, egressMark }: RulesetOptions): string {
+  const mark = `0x${egressMark.toString(16).padStart(8, '0')}`;
+  const hasEgressMark = `meta mark & ${mark} == ${mark}`;
+  const ip = `ip ${table}`;
+  const lines = [`add table ${ip}`];
+  for (const [name, spec] of Object.entries(SETS)) lines.push(`add set ${ip} ${name} { ${spec} }`);
+  const baseChains = {
+    forward: 'type filter hook forward priority filter; policy accept;',
+    input: 'type filter hook input priority filter; policy accept;',
+    postrouting: 'type nat hook postrouting priority srcnat; policy accept;',
+  };
+  for (const [name, spec] of Object.entries(baseChains)) lines.push(`add chain ${ip} ${name} { ${spec} }`);
+  const chains = ['forward', 'input', 'postrouting', 'from_task', 'to_task', 'task_to_host'];
+  for (const name of chains.slice(3)) lines.push(`add chain ${ip} ${name}`);
+  for (const name of chains) lines.push(`flush chain ${ip} ${name}`);
+  const rules: Array<[string, string]> = [
+    ['forward', 'iifname @bridges jump from_task'],
+    ['forward', 'oifname @bridges jump to_task'],
+    // A task may only send from its own subnet's addresses, so the VPC and NAT decisions below
+    // cannot be steered by a forged source.
+    ['from_task', 'iifname . ip saddr != @bridge_subnets counter drop comment "spoofed source"'],
+    // Covers routing between subnets and, with bridge-nf-call-iptables=1, bridged traffic too.
+    ['from_task', 'ip saddr . ip daddr @vpc_internal accept'],
+    ['from_task', 'ip daddr @vpc_cidrs counter drop comment "another VPC"'],
+    ['from_task', `${hasEgressMark} accept comment "assignPublicIp ENABLED"`],
+    ['from_task', 'ip saddr @nat_subnets accept comment "private subnet with NAT"'],
+    ['from_task', 'counter drop comment "no way out of the VPC"'],
+    ['to_task', 'ct state established,related accept'],
+    ['to_task', 'counter drop comment "tasks take no connections from outside"'],
+    ['input', 'iifname @bridges jump task_to_host'],
+    ['task_to_host', 'ct state established,related accept'],
+    ['task_to_host', 'iifname . ip daddr @gateways accept comment "own subnet gateway"'],
+    ['task_to_host', 'ip daddr @host_addrs accept comment "host services (metadata endpoint)"'],
+    ['task_to_host', `${hasEgressMark} accept`],
+    ['task_to_host', 'ip saddr @nat_subnets accept'],
+    ['task_to_host', 'counter drop comment "host addresses outside the VPC"'],
+    ['postrouting', `${hasEgressMark} ip saddr @vpc_cidrs ip daddr != @vpc_cidrs masquerade`],
+    ['postrouting', 'ip saddr @nat_subnets ip daddr != @vpc_cidrs masquerade'],
+  ];
+  for (const [chain, rule] of rules) lines.push(`add rule ${ip} ${chain} ${rule}`);
+
+  // Routed packets reach the ip family with the bridge as input interface, so the task's own veth
+  // is only visible here. Priority -300 runs before br_netfilter hands the packet to the IP hooks.
+  const bridge = `bridge ${table}`;
+  lines.push(
+    `add table ${bridge}`,
+    `add chain ${bridge} prerouting { type filter hook prerouting priority -300; policy accept; }`,
+    `flush chain ${bridge} prerouting`,
+    `add rule ${bridge} prerouting iifgroup ${egressGroup} meta mark set meta mark | ${mark}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export interface SubnetElements {
+  readonly bridge: string;
+  readonly cidr: string;
+  readonly gateway: string;
+  readonly vpcCidr: string;
+  readonly privateWithNat: boolean;
+}
+
+/** Registers a subnet (and its VPC, if new) in the sets; adding what exists is a no-op. */
+export function addSubnetScript(table: string, subnet: SubnetElements): string {
+  const lines = [
+    element('add', table, 'bridges', `"${subnet.bridge}"`),
+    element('add', table, 'bridge_subnets', `"${subnet.bridge}" . ${subnet.cidr}`),
+    element('add', table, 'gateways', `"${subnet.bridge}" . ${subnet.gateway}`),
+    element('add', table, 'vpc_cidrs', subnet.vpcCidr),
+    element('add', table, 'vpc_internal', `${subnet.vpcCidr} . ${subnet.vpcCidr}`),
+  ];
+  if (subnet.privateWithNat) lines.push(element('add', table, 'nat_subnets', subnet.cidr));
+  else lines.push(...removeElement(table, 'nat_subnets', subnet.cidr));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Unregisters a subnet, and its VPC when `lastInVpc`; removing what is gone is a no-op. */
+export function removeSubnetScript(table: string, subnet: SubnetElements, lastInVpc: boolean): string {
+  const lines = [
+    ...removeElement(table, 'bridges', `"${subnet.bridge}"`),
+    ...removeElement(table, 'bridge_subnets', `"${subnet.bridge}" . ${subnet.cidr}`),
+    ...removeElement(table, 'gateways', `"${subnet.bridge}" . ${subnet.gateway}`),
+    ...removeElement(table, 'nat_subnets', subnet.cidr),
+  ];
+  if (lastInVpc) {
+    lines.push(
+      ...removeElement(table, 'vpc_cidrs', subnet.vpcCidr),
+      ...removeElement(table, 'vpc_internal', `${subnet.vpcCidr} . ${subnet.vpcCidr}`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function hostAddressScript(table: string, op: 'add' | 'remove', ipv4: string): string {
+  const lines =
+    op === 'add' ? [element('add', table, 'host_addrs', ipv4)] : removeElement(table, 'host_addrs', ipv4);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Deletes both tables, whether or not they exist. */
+export function deleteTablesScript(table: string): string {
+  return [
+    `add table ip ${table}`,
+    `delete table ip ${table}`,
+    `add table bridge ${table}`,
+    `delete table bridge ${table}`,
+  ]
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+function element(op: 'add' | 'delete', table: string, set: RulesetSet, value: string): string {
+  return `${op} element ip ${table} ${set} { ${value} }`;
+}
+
+/** nft 1.0.6 has no `destroy`: adding first makes the delete succeed whether or not it was there. */
+function removeElement(table: string, set: RulesetSet, value: string): string[] {
+  return [element('add', table, set, value), element('delete', table, set, value)];
+}

@@ -1,0 +1,330 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { isIpv4 } from '../../core/cidr.ts';
+import type { NetworkInventory, SubnetState } from './host-inventory.ts';
+import { buildInventory } from './host-inventory.ts';
+import { Ip } from './ip.ts';
+import { formatLinkAlias } from './link-alias.ts';
+import { NetworkError } from './network-error.ts';
+import { NETNS_DIR, NetworkNames } from './network-names.ts';
+import type { CallOptions, ResolvedSubnet, SubnetSpec, TaskEniSpec } from './network-spec.ts';
+import { checkTaskEni, resolveSubnet } from './network-spec.ts';
+import { Nft } from './nft.ts';
+import {
+  addSubnetScript,
+  baseRulesetScript,
+  deleteTablesScript,
+  hostAddressScript,
+  removeSubnetScript,
+} from './nft-ruleset.ts';
+import { checkSubnetConflicts } from './subnet-conflicts.ts';
+import { writeSysctl } from './sysctl.ts';
+import type { TaskNetworkInfo } from './task-namespaces.ts';
+import { TaskNamespaces } from './task-namespaces.ts';
+
+export interface TaskNetworkOptions {
+  /**
+   * Prefix of every name created on the host (see NetworkNames); tests use their own.
+   * @default 'ng'
+   */
+  readonly prefix?: string;
+  /** @default new Ip() */
+  readonly ip?: Ip;
+  /** @default new Nft() */
+  readonly nft?: Nft;
+  /**
+   * Interface group given to the host veth of a task with assignPublicIp=ENABLED.
+   * @default 0x4e47
+   */
+  readonly egressGroup?: number;
+  /**
+   * Packet mark bit(s) that let such a task's packets out; pick bits no other software uses
+   * (kube-proxy takes 0x4000 and 0x8000).
+   * @default 0x0100_0000
+   */
+  readonly egressMark?: number;
+}
+
+/** A subnet as realised on the host. */
+export interface SubnetInfo {
+  readonly subnetId: string;
+  readonly vpcId: string;
+  readonly cidr: string;
+  readonly vpcCidr: string;
+  /** The host's address on the bridge, which tasks use as their default gateway. */
+  readonly gateway: string;
+  readonly bridge: string;
+  readonly privateWithNat: boolean;
+}
+
+/**
+ * The awsvpc data plane of one host: a bridge per subnet, a persistent network namespace and a
+ * veth "ENI" per task, and nftables rules for VPC isolation and NAT. Every method converges: making
+ * what exists or removing what is gone is not an error, so a restarted agent can call them again.
+ */
+export class TaskNetwork {
+  readonly names: NetworkNames;
+  readonly #ip: Ip;
+  readonly #nft: Nft;
+  readonly #egressGroup: number;
+  readonly #egressMark: number;
+  /** Set once the sysctls and base ruleset are in place for this instance. */
+  #base: Promise<void> | undefined;
+  /** Subnets this instance has ensured, by id, with the spec they were ensured with. */
+  readonly #ensured = new Map<string, string>();
+  /** Subnet changes check the host's other subnets first, so they run one at a time. */
+  #subnetQueue: Promise<unknown> = Promise.resolve();
+  readonly #tasks: TaskNamespaces;
+
+  constructor(options: TaskNetworkOptions = {}) {
+    this.names = new NetworkNames(options.prefix);
+    this.#ip = options.ip ?? new Ip();
+    this.#nft = options.nft ?? new Nft();
+    this.#egressGroup = options.egressGroup ?? 0x4e47;
+    this.#egressMark = options.egressMark ?? 0x0100_0000;
+    if (!Number.isInteger(this.#egressGroup) || this.#egressGroup <= 0 || this.#egressGroup > 0xffff_ffff) {
+      throw new RangeError(`Invalid egress interface group '${this.#egressGroup}'`);
+    }
+    if (!Number.isInteger(this.#egressMark) || this.#egressMark <= 0 || this.#egressMark > 0xffff_ffff) {
+      throw new RangeError(`Invalid egress mark '${this.#egressMark}'`);
+    }
+    this.#tasks = new TaskNamespaces({ ip: this.#ip, names: this.names, egressGroup: this.#egressGroup });
+  }
+
+  netnsPath(taskId: string): string {
+    return this.names.netnsPath(taskId);
+  }
+
+  /**
+   * Makes the subnet's bridge with the gateway address, and registers the subnet and its VPC in
+   * nftables. Cheap when this instance has ensured the same subnet already.
+   */
+  async ensureSubnet(spec: SubnetSpec, options: CallOptions = {}): Promise<SubnetInfo> {
+    const subnet = resolveSubnet(spec, this.names);
+    const key = subnetKey(subnet);
+    if (this.#ensured.get(subnet.subnetId) === key && existsSync(`/sys/class/net/${subnet.bridge}`)) {
+      return subnetInfo(subnet);
+    }
+    return this.#serialized(async () => {
+      await this.#ensureBase();
+      const [subnets, routes] = await Promise.all([
+        this.#subnetsOnHost(options),
+        this.#ip.json(['route', 'show', 'table', 'main'], options),
+      ]);
+      checkSubnetConflicts(subnet, subnets, routes);
+      if (!subnets.some((other) => other.subnetId === subnet.subnetId)) {
+        if (existsSync(`/sys/class/net/${subnet.bridge}`)) {
+          throw new NetworkError(
+            'NameCollision',
+            `Interface '${subnet.bridge}' exists and is not a neargate bridge`,
+            {
+              bridge: subnet.bridge,
+            },
+          );
+        }
+        await this.#ip.batch([`link add ${subnet.bridge} address ${subnet.bridgeMac} type bridge`], options);
+      }
+      // Tasks get IPv4 only; a bridge with IPv6 would let them reach the host around these rules.
+      await writeSysctl(['net', 'ipv6', 'conf', subnet.bridge, 'disable_ipv6'], '1');
+      await this.#ip.batch(
+        [
+          `link set ${subnet.bridge} alias "${formatLinkAlias(this.names.aliasTag, { kind: 'subnet', ...subnet })}"`,
+          `addr replace ${subnet.gateway}/${subnet.prefixLength} dev ${subnet.bridge}`,
+          `link set ${subnet.bridge} up`,
+        ],
+        options,
+      );
+      await this.#nft.apply(addSubnetScript(this.names.table, subnet), options);
+      this.#ensured.set(subnet.subnetId, key);
+      return subnetInfo(subnet);
+    });
+  }
+
+  /** Removes the subnet's bridge and nftables elements (and its VPC's, if it was the last subnet). */
+  async removeSubnet(subnetId: string, options: CallOptions = {}): Promise<void> {
+    await this.#serialized(async () => {
+      const subnets = await this.#subnetsOnHost(options);
+      const subnet = subnets.find((candidate) => candidate.subnetId === subnetId);
+      this.#ensured.delete(subnetId);
+      if (subnet === undefined) return;
+      if (subnet.ports.length > 0) {
+        throw new NetworkError(
+          'SubnetInUse',
+          `The subnet '${subnetId}' has dependencies and cannot be deleted (${subnet.ports.join(', ')})`,
+          { subnetId, ports: subnet.ports },
+        );
+      }
+      const resolved = resolveSubnet({ ...subnet, bridgeName: subnet.bridge }, this.names);
+      const lastInVpc = !subnets.some((other) => other.subnetId !== subnetId && other.vpcId === subnet.vpcId);
+      if (await this.#tableExists(options)) {
+        await this.#nft.apply(removeSubnetScript(this.names.table, resolved, lastInVpc), options);
+      }
+      await this.#ip.batch([`link del ${subnet.bridge}`], options);
+    });
+  }
+
+  /**
+   * Gives a task its network namespace (persistent under /run/netns, so it outlives this process)
+   * with `lo` up and an `eth0` holding the ENI's address, MAC and a default route via the subnet
+   * gateway; the other end of the veth is on the subnet's bridge. Ensures the subnet first.
+   * See TaskNamespaces.create for what happens when parts exist already.
+   */
+  async createTaskNetns(
+    taskId: string,
+    eni: TaskEniSpec,
+    options: CallOptions = {},
+  ): Promise<TaskNetworkInfo> {
+    const subnet = resolveSubnet(eni.subnet, this.names);
+    checkTaskEni(eni, subnet);
+    await this.ensureSubnet(eni.subnet, options);
+    return this.#tasks.create(taskId, eni, subnet, options);
+  }
+
+  /**
+   * Removes the task's veth pair and namespace in one `ip` process. Containers still inside keep
+   * the namespace alive but lose their interface. Removing what is gone is not an error.
+   */
+  async deleteTaskNetns(taskId: string, options: CallOptions = {}): Promise<void> {
+    await this.#tasks.delete(taskId, options);
+  }
+
+  /**
+   * The hook for host services tasks must reach whatever their egress, such as the task metadata
+   * endpoint 169.254.170.2: puts the address on `lo` (label `lo:<prefix>`) and lets tasks send to
+   * it. A server listening there sees each task's own IP as the source.
+   */
+  async ensureHostAddress(ipv4: string, options: CallOptions = {}): Promise<void> {
+    checkHostAddress(ipv4);
+    await this.#ensureBase();
+    await this.#ip.batch([`addr replace ${ipv4}/32 dev lo label ${this.names.hostAddressLabel}`], options);
+    await this.#nft.apply(hostAddressScript(this.names.table, 'add', ipv4), options);
+  }
+
+  async removeHostAddress(ipv4: string, options: CallOptions = {}): Promise<void> {
+    checkHostAddress(ipv4);
+    const { hostAddresses } = await this.list(options);
+    if (hostAddresses.includes(ipv4)) await this.#ip.batch([`addr del ${ipv4}/32 dev lo`], options);
+    if (await this.#tableExists(options)) {
+      await this.#nft.apply(hostAddressScript(this.names.table, 'remove', ipv4), options);
+    }
+  }
+
+  /**
+   * Re-applies sysctls, the base ruleset and every subnet found on the host. For agent start, and
+   * for when `list().nft.table` is false because something ran `nft flush ruleset` (a firewall
+   * reload does): until then tasks keep running without VPC isolation or NAT.
+   */
+  async restore(options: CallOptions = {}): Promise<NetworkInventory> {
+    this.#base = undefined;
+    this.#ensured.clear();
+    const inventory = await this.list(options);
+    for (const { subnetId, vpcId, cidr, vpcCidr, bridge, privateWithNat } of inventory.subnets) {
+      await this.ensureSubnet(
+        { subnetId, vpcId, cidr, vpcCidr, bridgeName: bridge, privateWithNat },
+        options,
+      );
+    }
+    if (inventory.subnets.length === 0) await this.#ensureBase();
+    return inventory;
+  }
+
+  /** What this prefix has on the host, for a restarted agent to adopt or clean up. */
+  async list(options: CallOptions = {}): Promise<NetworkInventory> {
+    const [links, loopback, netnsNames, nftObjects] = await Promise.all([
+      this.#ip.json(['link', 'show'], options),
+      this.#ip.json(['addr', 'show', 'dev', 'lo'], options),
+      readdir(NETNS_DIR).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      }),
+      this.#nft.json(['list', 'table', 'ip', this.names.table], options).catch((error: unknown) => {
+        if (isMissingTable(error)) return undefined;
+        throw error;
+      }),
+    ]);
+    return buildInventory({ names: this.names, links, loopback, netnsNames, nftObjects });
+  }
+
+  /**
+   * Removes everything of this prefix: task namespaces and veths, bridges, host addresses and the
+   * nftables tables. Leaves ip_forward on, as other software may rely on it.
+   */
+  async teardown(options: CallOptions = {}): Promise<void> {
+    await this.#serialized(async () => {
+      const inventory = await this.list(options);
+      const lines: string[] = [];
+      for (const task of inventory.tasks) if (task.hostVeth) lines.push(`link del ${task.hostVeth}`);
+      for (const link of inventory.strayLinks) lines.push(`link del ${link}`);
+      for (const task of inventory.tasks)
+        if (task.netnsPath) lines.push(`netns del ${this.names.netnsName(task.taskId)}`);
+      for (const subnet of inventory.subnets) lines.push(`link del ${subnet.bridge}`);
+      for (const address of inventory.hostAddresses) lines.push(`addr del ${address}/32 dev lo`);
+      try {
+        await this.#ip.batch(lines, { ...options, force: true });
+      } catch (error) {
+        const left = await this.list(options);
+        if (left.tasks.length + left.strayLinks.length + left.subnets.length + left.hostAddresses.length > 0)
+          throw error;
+      }
+      await this.#nft.apply(deleteTablesScript(this.names.table), options);
+      this.#ensured.clear();
+      this.#base = undefined;
+    });
+  }
+
+  #ensureBase(): Promise<void> {
+    this.#base ??= (async () => {
+      await writeSysctl(['net', 'ipv4', 'ip_forward'], '1');
+      await this.#nft.apply(
+        baseRulesetScript({
+          table: this.names.table,
+          egressGroup: this.#egressGroup,
+          egressMark: this.#egressMark,
+        }),
+      );
+    })().catch((error: unknown) => {
+      this.#base = undefined;
+      throw error;
+    });
+    return this.#base;
+  }
+
+  async #tableExists(options: CallOptions): Promise<boolean> {
+    try {
+      await this.#nft.json(['list', 'table', 'ip', this.names.table], options);
+      return true;
+    } catch (error) {
+      if (isMissingTable(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The subnet bridges of this prefix, from their aliases. */
+  async #subnetsOnHost(options: CallOptions): Promise<readonly SubnetState[]> {
+    const links = await this.#ip.json(['link', 'show'], options);
+    return buildInventory({ names: this.names, links, loopback: [], netnsNames: [], nftObjects: [] }).subnets;
+  }
+
+  #serialized<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#subnetQueue.then(work, work);
+    this.#subnetQueue = result.catch(() => {});
+    return result;
+  }
+}
+
+function subnetInfo(subnet: ResolvedSubnet): SubnetInfo {
+  const { subnetId, vpcId, cidr, vpcCidr, gateway, bridge, privateWithNat } = subnet;
+  return { subnetId, vpcId, cidr, vpcCidr, gateway, bridge, privateWithNat };
+}
+
+function subnetKey(subnet: ResolvedSubnet): string {
+  return JSON.stringify(subnetInfo(subnet));
+}
+
+function isMissingTable(error: unknown): boolean {
+  return error instanceof NetworkError && /No such file or directory/.test(String(error.data.stderr));
+}
+
+function checkHostAddress(ipv4: string): void {
+  if (!isIpv4(ipv4)) throw new NetworkError('InvalidSpec', `Invalid IPv4 address '${ipv4}'`, { ipv4 });
+}

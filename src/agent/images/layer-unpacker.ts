@@ -1,17 +1,22 @@
 import {
-  chmod,
-  type FileHandle,
-  lchown,
-  link,
-  lstat,
-  lutimes,
-  mkdir,
-  open,
-  rm,
-  symlink,
-  unlink,
-} from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Digest, Digester } from './digest.ts';
 import { cleanEntryPath, unsafe } from './entry-path.ts';
 import { ImageError } from './image-error.ts';
@@ -72,11 +77,24 @@ export async function unpackLayer(
   return { diffId, entries };
 }
 
-/** What one layer's extraction has made so far, and what is left for the end. */
+/** Files up to this size are written with one synchronous write; larger ones stream. */
+const SMALL_FILE_BYTES = 128 * 1024;
+
+/**
+ * What one layer's extraction has made so far, and what is left for the end.
+ *
+ * Metadata syscalls (mkdir, symlink, chown, utimes...) are synchronous on purpose: each takes
+ * microseconds, while a trip through libuv's thread pool costs far more; a layer of a few
+ * hundred entries unpacks several times faster, and the event loop still gets control between
+ * entries, since the tar stream is read asynchronously. File content of more than a small
+ * size is written asynchronously, since a write may wait for writeback.
+ */
 class LayerState {
   readonly #dir: string;
   /** Paths known to be real directories (not symlinks), so parents are checked once. */
   readonly #dirs = new Set<string>(['']);
+  /** Non-directory paths this layer has created: only these can need replacing. */
+  readonly #made = new Set<string>();
   readonly #specials = new Map<string, SpecialNode>();
   readonly #xattrs = new Map<string, Map<string, Buffer>>();
   readonly #whiteouts = new Map<string, number>();
@@ -92,7 +110,7 @@ class LayerState {
     const type = entry.type === 'file' && entry.path.endsWith('/') ? 'directory' : entry.type;
     if (rel === '') {
       if (type !== 'directory') throw unsafe(entry.path, 'replaces the layer root');
-      await this.#setOwnerAndMode('', entry);
+      this.#setOwnerAndMode('', entry);
       this.#dirTimes.set('', entry.mtimeMs);
       return;
     }
@@ -101,42 +119,48 @@ class LayerState {
     const base = rel.slice(slash + 1);
     if (base.startsWith(WHITEOUT)) return this.#whiteout(entry, parent, base);
 
-    await this.#ensureParents(parent, entry.path);
-    if (type !== 'directory' || !this.#dirs.has(rel)) await this.#removeExisting(rel, type === 'directory');
+    this.#ensureParents(parent, entry.path);
+    const isDir = type === 'directory';
+    if (this.#made.has(rel) || (this.#dirs.has(rel) && !isDir)) this.#remove(rel);
     const abs = join(this.#dir, rel);
     switch (type) {
       case 'directory':
         if (!this.#dirs.has(rel)) {
-          await mkdir(abs, { mode: 0o700 }).catch(ignoreExists);
+          mkdirSync(abs, { mode: 0o700 });
           this.#dirs.add(rel);
         }
-        await this.#setOwnerAndMode(rel, entry);
+        this.#setOwnerAndMode(rel, entry);
         this.#dirTimes.set(rel, entry.mtimeMs);
         break;
       case 'file':
+        this.#made.add(rel);
         await writeFile(abs, entry);
         break;
       case 'symlink':
-        await symlink(entry.linkpath, abs);
-        await lchown(abs, entry.uid, entry.gid);
-        await lutimes(abs, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
+        this.#made.add(rel);
+        symlinkSync(entry.linkpath, abs);
+        lchownSync(abs, entry.uid, entry.gid);
+        lutimesSync(abs, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
         return; // symlinks cannot carry user xattrs, and ours are never followed
       case 'hardlink': {
         const target = cleanEntryPath(entry.linkpath);
         if (target === '') throw unsafe(entry.path, 'links to the layer root');
-        await this.#ensureParents(dirname(target) === '.' ? '' : dirname(target), entry.linkpath);
-        await link(join(this.#dir, target), abs).catch((error: NodeJS.ErrnoException) => {
+        const targetParent = target.includes('/') ? target.slice(0, target.lastIndexOf('/')) : '';
+        this.#ensureParents(targetParent, entry.linkpath);
+        try {
+          linkSync(join(this.#dir, target), abs);
+        } catch (error) {
           throw new ImageError(
             'InvalidLayer',
-            `Hardlink "${entry.path}" to "${entry.linkpath}" failed: ${error.code}`,
-            {
-              path: entry.path,
-            },
+            `Hardlink "${entry.path}" to "${entry.linkpath}" failed: ${(error as NodeJS.ErrnoException).code}`,
+            { path: entry.path },
           );
-        });
+        }
+        this.#made.add(rel);
         return; // the inode already has its owner, mode and xattrs
       }
       default:
+        this.#made.add(rel);
         this.#specials.set(rel, {
           type,
           mode: entry.mode,
@@ -151,8 +175,8 @@ class LayerState {
   }
 
   /** Whiteouts wait for the end: a name deleted in lower layers may be created again in this one. */
-  async #whiteout(entry: TarEntry, parent: string, base: string): Promise<void> {
-    await this.#ensureParents(parent, entry.path);
+  #whiteout(entry: TarEntry, parent: string, base: string): void {
+    this.#ensureParents(parent, entry.path);
     if (base === OPAQUE) {
       this.#addXattr(parent, OPAQUE_XATTR, Buffer.from('y'));
       return;
@@ -165,11 +189,10 @@ class LayerState {
 
   async finish(options: { signal?: AbortSignal }): Promise<void> {
     for (const [rel, mtimeMs] of this.#whiteouts) {
-      const existing = this.#specials.has(rel) ? 'special' : await kindOf(join(this.#dir, rel));
       // The OCI spec: a whiteout only hides what lower layers hold. A directory of the same
       // name in this layer must hide their content, which is what opaque means.
-      if (existing === 'directory') this.#addXattr(rel, OPAQUE_XATTR, Buffer.from('y'));
-      else if (existing === 'none') {
+      if (this.#dirs.has(rel)) this.#addXattr(rel, OPAQUE_XATTR, Buffer.from('y'));
+      else if (!this.#made.has(rel)) {
         this.#specials.set(rel, { type: 'char', mode: 0, uid: 0, gid: 0, devmajor: 0, devminor: 0, mtimeMs });
       }
     }
@@ -177,21 +200,19 @@ class LayerState {
     await setExtendedAttributes(this.#dir, this.#xattrs, options);
     // Deepest first, and last of all: creating anything inside a directory changes its mtime.
     const dirs = [...this.#dirTimes].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
-    for (const [rel, mtimeMs] of dirs) await lutimes(join(this.#dir, rel), mtimeMs / 1000, mtimeMs / 1000);
+    for (const [rel, mtimeMs] of dirs) lutimesSync(join(this.#dir, rel), mtimeMs / 1000, mtimeMs / 1000);
   }
 
   /** Makes the parents of an entry, refusing to go through a symlink or a file. */
-  async #ensureParents(parent: string, name: string): Promise<void> {
+  #ensureParents(parent: string, name: string): void {
     if (this.#dirs.has(parent)) return;
     let current = '';
     for (const part of parent.split('/')) {
       current = current === '' ? part : `${current}/${part}`;
       if (this.#dirs.has(current)) continue;
-      const abs = join(this.#dir, current);
-      const kind = this.#specials.has(current) ? 'special' : await kindOf(abs);
-      if (kind === 'symlink') throw unsafe(name, `goes through the symbolic link "${current}"`);
-      if (kind === 'none') await mkdir(abs, { mode: 0o755 });
-      else if (kind !== 'directory') {
+      if (this.#made.has(current)) {
+        const symlink = lstatSync(join(this.#dir, current), { throwIfNoEntry: false })?.isSymbolicLink();
+        if (symlink) throw unsafe(name, `goes through the symbolic link "${current}"`);
         throw new ImageError(
           'InvalidLayer',
           `Layer entry "${name}" is inside "${current}", which is not a directory`,
@@ -200,33 +221,30 @@ class LayerState {
           },
         );
       }
+      mkdirSync(join(this.#dir, current), { mode: 0o755 });
       this.#dirs.add(current);
     }
   }
 
   /** A later entry replaces an earlier one of the same name; a directory over a directory merges. */
-  async #removeExisting(rel: string, keepDirectory: boolean): Promise<void> {
-    this.#forget(rel);
-    const abs = join(this.#dir, rel);
-    const kind = await kindOf(abs);
-    if (kind === 'none' || (kind === 'directory' && keepDirectory)) return;
-    if (kind === 'directory') await rm(abs, { recursive: true, force: true });
-    else await unlink(abs);
-  }
-
-  #forget(rel: string): void {
+  #remove(rel: string): void {
     const under = `${rel}/`;
     for (const map of [this.#specials, this.#xattrs, this.#dirTimes]) {
       for (const key of map.keys()) if (key === rel || key.startsWith(under)) map.delete(key);
     }
-    for (const key of this.#dirs) if (key === rel || key.startsWith(under)) this.#dirs.delete(key);
+    for (const set of [this.#dirs, this.#made]) {
+      for (const key of set) if (key === rel || key.startsWith(under)) set.delete(key);
+    }
+    const stat = lstatSync(join(this.#dir, rel), { throwIfNoEntry: false });
+    if (stat?.isDirectory()) rmSync(join(this.#dir, rel), { recursive: true, force: true });
+    else if (stat) unlinkSync(join(this.#dir, rel));
   }
 
-  async #setOwnerAndMode(rel: string, entry: TarEntry): Promise<void> {
+  #setOwnerAndMode(rel: string, entry: TarEntry): void {
     const abs = join(this.#dir, rel);
-    await lchown(abs, entry.uid, entry.gid);
+    lchownSync(abs, entry.uid, entry.gid);
     // After chown, which clears setuid and setgid bits. `abs` is a checked directory, not a link.
-    await chmod(abs, entry.mode);
+    chmodSync(abs, entry.mode);
   }
 
   #recordXattrs(rel: string, xattrs: ReadonlyMap<string, Buffer>): void {
@@ -248,32 +266,31 @@ class LayerState {
 }
 
 async function writeFile(abs: string, entry: TarEntry): Promise<void> {
-  // 'wx' never follows a symlink: O_EXCL fails on any existing name.
+  // 'wx' (O_CREAT | O_EXCL) never follows a symlink: it fails on any existing name.
+  if (entry.size <= SMALL_FILE_BYTES) {
+    const parts: Buffer[] = [];
+    for await (const piece of entry.body()) parts.push(piece);
+    const fd = openSync(abs, 'wx', 0o600);
+    try {
+      const data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+      for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
+      finishFile(fd, entry);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const handle: FileHandle = await open(abs, 'wx', 0o600);
   try {
     for await (const piece of entry.body()) await handle.write(piece);
-    await handle.chown(entry.uid, entry.gid);
-    await handle.chmod(entry.mode);
-    await handle.utimes(entry.mtimeMs / 1000, entry.mtimeMs / 1000);
+    finishFile(handle.fd, entry);
   } finally {
     await handle.close();
   }
 }
 
-type Kind = 'none' | 'directory' | 'symlink' | 'file' | 'special';
-
-async function kindOf(abs: string): Promise<Kind> {
-  try {
-    const s = await lstat(abs);
-    if (s.isDirectory()) return 'directory';
-    if (s.isSymbolicLink()) return 'symlink';
-    return s.isFile() ? 'file' : 'special';
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
-    throw error;
-  }
-}
-
-function ignoreExists(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EEXIST') throw error;
+function finishFile(fd: number, entry: TarEntry): void {
+  fchownSync(fd, entry.uid, entry.gid);
+  fchmodSync(fd, entry.mode); // after chown, which clears setuid and setgid bits
+  futimesSync(fd, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
 }

@@ -33,6 +33,12 @@ export interface ArchiveImage {
   layers: ArchiveLayer[];
 }
 
+export interface ArchiveContents {
+  images: ArchiveImage[];
+  /** Blobs the archive held that no image read from it uses (other platforms, legacy files). */
+  strayBlobs: Digest[];
+}
+
 export interface ReadArchiveOptions {
   /** Platform to pick from a multi-platform index. @default this machine's */
   platform?: Platform;
@@ -66,20 +72,35 @@ export async function readImageArchive(
   file: string,
   blobs: BlobStore,
   options: ReadArchiveOptions = {},
-): Promise<ArchiveImage[]> {
+): Promise<ArchiveContents> {
   const contents = await scanArchive(file, blobs, options.signal);
   const reader = new ArchiveReader(file, blobs, contents, options.platform ?? hostPlatform());
   const dockerEntries = contents.small.has('manifest.json')
     ? parseJson(dockerManifest, contents.small.get('manifest.json'), `"manifest.json" in "${file}"`)
     : undefined;
-  if (contents.small.has('index.json')) return reader.readOciLayout(dockerEntries ?? []);
-  if (dockerEntries) return reader.readDockerArchive(dockerEntries);
-  throw new ImageError('InvalidArchive', `Archive "${file}" has neither "index.json" nor "manifest.json"`, {
-    file,
-  });
+  let images: ArchiveImage[];
+  if (contents.small.has('index.json')) images = await reader.readOciLayout(dockerEntries ?? []);
+  else if (dockerEntries) images = await reader.readDockerArchive(dockerEntries);
+  else {
+    throw new ImageError('InvalidArchive', `Archive "${file}" has neither "index.json" nor "manifest.json"`, {
+      file,
+    });
+  }
+  const used = new Set(
+    images.flatMap((i) => [
+      i.manifestDigest,
+      i.configDigest,
+      i.indexDigest,
+      ...i.layers.map((l) => l.digest),
+    ]),
+  );
+  const strayBlobs = [...new Set([...contents.stored.values()].map((s) => s.digest))].filter(
+    (d) => !used.has(d),
+  );
+  return { images, strayBlobs };
 }
 
-interface ArchiveContents {
+interface ScannedArchive {
   /** Small files by path, in memory. */
   small: Map<string, Buffer>;
   /** Other files by path, already stored as blobs. */
@@ -92,8 +113,8 @@ async function scanArchive(
   file: string,
   blobs: BlobStore,
   signal: AbortSignal | undefined,
-): Promise<ArchiveContents> {
-  const contents: ArchiveContents = { small: new Map(), stored: new Map(), links: new Map() };
+): Promise<ScannedArchive> {
+  const contents: ScannedArchive = { small: new Map(), stored: new Map(), links: new Map() };
   let smallBytes = 0;
   const opts = signal ? { signal } : {};
   try {
@@ -143,7 +164,7 @@ class ArchiveReader {
   constructor(
     readonly file: string,
     readonly blobs: BlobStore,
-    readonly contents: ArchiveContents,
+    readonly contents: ScannedArchive,
     readonly platform: Platform,
   ) {}
 

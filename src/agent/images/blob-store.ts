@@ -1,6 +1,6 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { syncDirectory } from './atomic-file.ts';
 import { type Digest, Digester, digestHex, isDigest } from './digest.ts';
 import { ImageError } from './image-error.ts';
@@ -40,8 +40,8 @@ export class BlobStore {
   readonly #randomHex: (bytes: number) => string;
 
   constructor(options: BlobStoreOptions) {
-    this.#dir = join(options.root, 'blobs', 'sha256');
-    this.#tmp = join(options.root, 'blobs', 'tmp');
+    this.#dir = join(resolve(options.root), 'blobs', 'sha256');
+    this.#tmp = join(resolve(options.root), 'blobs', 'tmp');
     this.#randomHex = options.randomHex ?? defaultRandomHex;
   }
 

@@ -1,5 +1,5 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { syncDirectory } from './atomic-file.ts';
 import { openDecompressed } from './compression.ts';
 import { type Digest, digestHex, isDigest } from './digest.ts';
@@ -39,7 +39,7 @@ export class LayerStore {
   readonly #running = new Map<string, Promise<void>>();
 
   constructor(options: LayerStoreOptions) {
-    this.#dir = join(options.root, 'layers');
+    this.#dir = join(resolve(options.root), 'layers');
     this.#randomHex = options.randomHex ?? defaultRandomHex;
   }
 

@@ -68,8 +68,12 @@ export class RootfsManager {
   readonly #randomHex: (bytes: number) => string;
 
   constructor(options: RootfsManagerOptions) {
-    this.#dir = join(options.root, 'rootfs');
-    this.#emptyDir = join(options.root, 'empty');
+    const root = resolve(options.root);
+    if (UNSAFE_IN_OPTIONS.test(root)) {
+      throw new RangeError(`Image store root "${root}" has a character overlayfs options cannot carry`);
+    }
+    this.#dir = join(root, 'rootfs');
+    this.#emptyDir = join(root, 'empty');
     this.#layers = options.layers;
     this.#clock = options.clock ?? { now: () => Date.now() };
     this.#randomHex = options.randomHex ?? defaultRandomHex;

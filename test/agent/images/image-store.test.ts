@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Digest } from '../../../src/agent/images/digest.ts';
@@ -101,6 +102,7 @@ describe('ImageStore.load', () => {
       ['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+gzip'],
     );
     assert.deepEqual(await store.layers.list().then((l) => l.sort()), [...built.diffIds].sort());
+    assert.equal((await store.blobs.list()).length, 5); // index, manifest, config, two layers
     // By digest: of the index the name pointed to, or of the platform's manifest, under any name.
     assert.equal(
       (await store.resolve(`localhost/multi@${built.indexDigest}`))?.manifestDigest,
@@ -240,6 +242,27 @@ describe('ImageStore.load', () => {
       'not a tar at all, just some text that is long enough to fill a block'.repeat(10),
     );
     await assert.rejects(store.load(join(dir, 'text.tar')), isImageError('InvalidArchive'));
+  });
+
+  it('stops a load that is aborted while it unpacks, and keeps nothing of it', async (t) => {
+    const { dir, root, store } = await setup(t);
+    const file = join(dir, 'big.tar');
+    const files = Array.from({ length: 300 }, (_, i) => ({ path: `data/${i}`, content: `${i}` }));
+    await writeImageArchive(file, { references: ['big'], layers: [files] });
+    // Abort the moment the first unpack starts: that is when its .partial directory appears.
+    await mkdir(join(root, 'layers'), { recursive: true });
+    const controller = new AbortController();
+    const watcher = watch(join(root, 'layers'), (_, name) => {
+      if (String(name).endsWith('.partial')) controller.abort();
+    });
+    t.after(() => watcher.close());
+    await assert.rejects(store.load(file, { signal: controller.signal }), { name: 'AbortError' });
+    assert.ok(controller.signal.aborted);
+    assert.equal(await store.resolve('big'), undefined);
+    assert.deepEqual(await readdir(join(root, 'layers')), []);
+    await store.collectGarbage();
+    assert.deepEqual(await store.blobs.list(), []);
+    assert.deepEqual(await store.load(file), ['docker.io/library/big:latest']);
   });
 
   it('keeps its images across a restart', async (t) => {

@@ -90,9 +90,9 @@ export async function* readTar(
       }
       const o = { ...global, ...local, xattrs: new Map([...(global.xattrs ?? []), ...(local.xattrs ?? [])]) };
       local = {};
-      // As in Go's archive/tar: only regular files have content, whatever the size field says.
-      const stored = o.size ?? header.size;
-      const size = type === 'file' ? stored : 0;
+      // As in Go's archive/tar: only regular files have content, whatever the size field says
+      // (some writers put the target's size on a hardlink, with no data after it).
+      const size = type === 'file' ? (o.size ?? header.size) : 0;
       let started = false;
       let read = 0;
       const entry: TarEntry = {
@@ -118,7 +118,7 @@ export async function* readTar(
       };
       yield entry;
       // Whatever the consumer left unread is skipped, with the padding to the next block.
-      await reader.skip(Math.ceil(stored / BLOCK) * BLOCK - read);
+      await reader.skip(Math.ceil(size / BLOCK) * BLOCK - read);
     }
     await reader.drain();
   } finally {

@@ -32,31 +32,30 @@ export interface Image extends ImageRecord {
 const digest = z.string().refine(isDigest) as unknown as z.ZodType<Digest>;
 
 // A light check of what we wrote ourselves, so a damaged file fails loudly, not later.
-const schema = z
-  .object({
-    manifestDigest: digest,
-    manifestMediaType: z.string(),
-    indexDigest: digest.optional(),
-    configDigest: digest,
-    diffIds: z.array(digest),
-    layers: z.array(z.object({ digest, mediaType: z.string(), size: z.number(), diffId: digest })),
-    config: z.object({
-      Entrypoint: z.array(z.string()),
-      Cmd: z.array(z.string()),
-      Env: z.array(z.string()),
-      WorkingDir: z.string(),
-      User: z.string(),
-      Labels: z.record(z.string(), z.string()),
-      ExposedPorts: z.array(z.string()),
-      StopSignal: z.string().optional(),
-    }),
-    os: z.string(),
-    architecture: z.string(),
-    variant: z.string().optional(),
-    created: z.string().optional(),
-    loadedAtMs: z.number(),
-  })
-  .strict();
+// Unknown fields are dropped, so a record written by a newer version still reads.
+const schema = z.object({
+  manifestDigest: digest,
+  manifestMediaType: z.string(),
+  indexDigest: digest.optional(),
+  configDigest: digest,
+  diffIds: z.array(digest),
+  layers: z.array(z.object({ digest, mediaType: z.string(), size: z.number(), diffId: digest })),
+  config: z.object({
+    Entrypoint: z.array(z.string()),
+    Cmd: z.array(z.string()),
+    Env: z.array(z.string()),
+    WorkingDir: z.string(),
+    User: z.string(),
+    Labels: z.record(z.string(), z.string()),
+    ExposedPorts: z.array(z.string()),
+    StopSignal: z.string().optional(),
+  }),
+  os: z.string(),
+  architecture: z.string(),
+  variant: z.string().optional(),
+  created: z.string().optional(),
+  loadedAtMs: z.number(),
+});
 
 export function parseImageRecord(json: unknown): ImageRecord {
   return schema.parse(json) as ImageRecord;

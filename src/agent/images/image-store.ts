@@ -143,11 +143,12 @@ export class ImageStore {
 
   /**
    * Mounts an overlayfs root for a container at `<containerDir>/rootfs`, with its writes in
-   * `<containerDir>/upper` (none when read-only). The rootfs holds a lease on its layers until
+   * `<containerDir>/upper` (none when read-only). `image` is a reference as `resolve` reads
+   * it, or an image already resolved. The rootfs holds a lease on its layers until
    * `unmountRootfs`. Throws `ImageNotFound`.
    */
   async mountRootfs(
-    image: string | Image,
+    image: string | Pick<ImageRecord, 'manifestDigest'>,
     containerDir: string,
     options: MountRootfsOptions = {},
   ): Promise<Rootfs> {

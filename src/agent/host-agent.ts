@@ -1,0 +1,106 @@
+/**
+ * The narrow interface between the control plane and a host: plain data in and out, so it can
+ * cross a network later (one control plane, many hosts). Every call is idempotent: after a
+ * crash the control plane simply repeats the step it was in.
+ */
+export interface HostAgent {
+  /** Makes the task's network namespace, ENI, cgroup and files (hosts, resolv.conf, volumes). */
+  prepareTask(spec: TaskSpec, opts?: CallOptions): Promise<void>;
+  /** Makes an image available on the host and tells its digest. Throws AgentError CannotPullContainerError. */
+  pullImage(image: string, opts?: CallOptions): Promise<{ imageDigest: string }>;
+  /** Creates and starts a container of a prepared task; a container already running is left alone. */
+  startContainer(spec: ContainerSpec, opts?: CallOptions): Promise<{ runtimeId: string }>;
+  /** The stop signal, then SIGKILL after `stopTimeoutMs`; resolves once the container has ended. */
+  stopContainer(taskId: string, name: string, opts: { stopTimeoutMs: number; signal?: AbortSignal }): Promise<void>;
+  containerState(taskId: string, name: string): Promise<ContainerState>;
+  /** Removes everything the task has on the host: containers, mounts, cgroup, netns, files. */
+  releaseTask(taskId: string, opts?: CallOptions): Promise<void>;
+  /** Ids of the tasks that have anything on this host, for a restarted control plane to compare. */
+  tasksOnHost(): Promise<string[]>;
+  /** Called with a task id when one of its containers exits or changes health. Returns an unsubscribe function. */
+  onChange(listener: (taskId: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** A task's awsvpc network, as the control plane allocated it. */
+export interface TaskNetworkSpec {
+  vpcId: string;
+  vpcCidr: string;
+  subnetId: string;
+  subnetCidr: string;
+  eniId: string;
+  ipv4: string;
+  mac: string;
+  assignPublicIp: boolean;
+  /** The ENI's private DNS name, which is also the containers' hostname, as on Fargate. */
+  hostname: string;
+}
+
+export interface TaskSpec {
+  taskId: string;
+  cpuUnits: number;
+  memoryMiB: number;
+  network: TaskNetworkSpec;
+  /** Bind-mount volumes (`host: {}` on Fargate): one empty directory per name, shared by the task's containers. */
+  volumes: string[];
+}
+
+/** One ECS container, as the task definition and RunTask overrides make it. */
+export interface ContainerSpec {
+  taskId: string;
+  name: string;
+  image: string;
+  entryPoint?: string[];
+  command?: string[];
+  /** ECS's and the task definition's variables; the image's come underneath. */
+  environment: Record<string, string>;
+  workingDirectory?: string;
+  user?: string;
+  readonlyRootFilesystem?: boolean;
+  memoryMiB?: number;
+  memoryReservationMiB?: number;
+  cpuUnits?: number;
+  ulimits?: { name: string; softLimit: number; hardLimit: number }[];
+  capabilities?: { add?: string[]; drop?: string[] };
+  initProcessEnabled?: boolean;
+  systemControls?: { namespace: string; value: string }[];
+  dockerLabels?: Record<string, string>;
+  mountPoints?: { sourceVolume: string; containerPath: string; readOnly?: boolean }[];
+  healthCheck?: HealthCheckSpec;
+}
+
+export interface HealthCheckSpec {
+  /** `CMD` or `CMD-SHELL` first, as in ECS. */
+  command: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  startPeriodMs: number;
+}
+
+export interface ContainerState {
+  status: 'missing' | 'created' | 'running' | 'stopped';
+  runtimeId: string;
+  exitCode: number | null;
+  oomKilled: boolean;
+  health: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+}
+
+/** A failure the control plane reports to the user, with ECS's error class as its code. */
+export class AgentError extends Error {
+  override readonly name = 'AgentError';
+  constructor(
+    readonly code: 'CannotPullContainerError' | 'CannotStartContainerError' | 'ResourceInitializationError',
+    message: string,
+  ) {
+    super(message);
+  }
+  /** As ECS words it in a container's `reason` and a task's `stoppedReason`. */
+  get reason(): string {
+    return `${this.code}: ${this.message}`;
+  }
+}

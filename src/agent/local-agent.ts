@@ -1,0 +1,270 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { TaskCgroups } from './cgroups/task-cgroups.ts';
+import { containerCommand } from './container-command.ts';
+import { HealthMonitor } from './health-monitor.ts';
+import {
+  AgentError,
+  type CallOptions,
+  type ContainerSpec,
+  type ContainerState,
+  type HealthCheckSpec,
+  type HostAgent,
+  type TaskSpec,
+} from './host-agent.ts';
+import { ImageStore } from './images/image-store.ts';
+import { TaskNetwork } from './network/task-network.ts';
+import { ContainerRuntime } from './runtime/container-runtime.ts';
+import { readNofileCeiling } from './runtime/read-nofile-ceiling.ts';
+import { readUserDatabase } from './runtime/read-user-database.ts';
+import { buildRuntimeSpec } from './runtime/runtime-spec.ts';
+import { runtimeId, taskIdOf } from './runtime-id.ts';
+import { taskDirs, writeTaskFiles } from './task-files.ts';
+
+export interface LocalAgentOptions {
+  /** Where the agent keeps everything: images/, runtime/, tasks/. */
+  root: string;
+  log: Logger;
+  /** Prefix of the names made on the host (bridges, veths, netns), so tests keep apart. @default 'ng' */
+  prefix?: string;
+  /** The cgroup every task cgroup lives under. @default '/neargate' */
+  cgroupParent?: string;
+}
+
+/**
+ * The host agent of this machine: images from the image store, containers under runc and
+ * conmon, a cgroup per task, and an awsvpc network namespace per task. The only code that
+ * changes the machine.
+ */
+export class LocalAgent implements HostAgent {
+  readonly images: ImageStore;
+  readonly #runtime: ContainerRuntime;
+  readonly #network: TaskNetwork;
+  readonly #cgroups: TaskCgroups;
+  readonly #health: HealthMonitor;
+  readonly #tasksDir: string;
+  readonly #log: Logger;
+  readonly #listeners = new Set<(taskId: string) => void>();
+  readonly #stopWatching = new AbortController();
+  #nofileCeiling: Promise<number | undefined> | undefined;
+
+  private constructor(o: LocalAgentOptions, cgroups: TaskCgroups) {
+    this.#log = o.log;
+    this.#tasksDir = join(o.root, 'tasks');
+    this.images = new ImageStore({ root: join(o.root, 'images') });
+    this.#runtime = new ContainerRuntime({ stateDir: join(o.root, 'runtime'), cgroupMounts: cgroups.mounts });
+    this.#network = new TaskNetwork({ prefix: o.prefix ?? 'ng' });
+    this.#cgroups = cgroups;
+    this.#health = new HealthMonitor(
+      async (id, args, timeoutMs) => (await this.#runtime.exec(id, args, { timeoutMs })).exitCode,
+      (id) => this.#emit(taskIdOf(id)),
+      o.log,
+    );
+  }
+
+  /** Detects the host's cgroups, restores network rules and starts watching container exits. */
+  static async start(o: LocalAgentOptions): Promise<LocalAgent> {
+    const cgroups = await TaskCgroups.detect({ parentPath: o.cgroupParent ?? '/neargate' });
+    const agent = new LocalAgent(o, cgroups);
+    await mkdir(agent.#tasksDir, { recursive: true });
+    await agent.#network.restore();
+    void agent.#runtime
+      .watchExits((exit) => agent.#emit(taskIdOf(exit.id)), { signal: agent.#stopWatching.signal })
+      .catch((err: unknown) => {
+        if (!agent.#stopWatching.signal.aborted) o.log.error({ err }, 'watching container exits failed');
+      });
+    await agent.#resumeHealthChecks();
+    return agent;
+  }
+
+  async prepareTask(spec: TaskSpec, opts: CallOptions = {}): Promise<void> {
+    const n = spec.network;
+    const dirs = taskDirs(this.#tasksDir, spec.taskId);
+    try {
+      await Promise.all([
+        this.#network.createTaskNetns(
+          spec.taskId,
+          {
+            subnet: { vpcId: n.vpcId, vpcCidr: n.vpcCidr, subnetId: n.subnetId, cidr: n.subnetCidr },
+            ipv4: n.ipv4,
+            macAddress: n.mac,
+            assignPublicIp: n.assignPublicIp ? 'ENABLED' : 'DISABLED',
+            eniId: n.eniId,
+          },
+          opts,
+        ),
+        this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB }),
+        writeTaskFiles(dirs, spec),
+      ]);
+    } catch (err) {
+      throw new AgentError('ResourceInitializationError', `failed to prepare the task: ${(err as Error).message}`);
+    }
+  }
+
+  async pullImage(image: string): Promise<{ imageDigest: string }> {
+    const found = await this.images.resolve(image).catch(() => undefined);
+    if (!found) {
+      throw new AgentError(
+        'CannotPullContainerError',
+        `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: not found`,
+      );
+    }
+    return { imageDigest: found.manifestDigest };
+  }
+
+  async startContainer(spec: ContainerSpec, opts: CallOptions = {}): Promise<{ runtimeId: string }> {
+    const id = runtimeId(spec.taskId, spec.name);
+    const current = await this.#runtime.inspect(id);
+    if (current.status === 'running' || current.status === 'stopped') return { runtimeId: id };
+    if (current.status === 'missing') await this.#create(id, spec, opts);
+    try {
+      await this.#runtime.start(id, opts);
+    } catch (err) {
+      throw new AgentError('CannotStartContainerError', (err as Error).message);
+    }
+    if (spec.healthCheck) this.#health.watch(id, spec.healthCheck);
+    return { runtimeId: id };
+  }
+
+  async #create(id: string, spec: ContainerSpec, opts: CallOptions) {
+    const dirs = taskDirs(this.#tasksDir, spec.taskId);
+    const image = await this.images.resolve(spec.image);
+    if (!image) throw new AgentError('CannotPullContainerError', `failed to resolve ref ${spec.image}: not found`);
+    const containerDir = dirs.container(spec.name);
+    const rootfs = await this.images.mountRootfs(image, containerDir, opts);
+    const cmd = containerCommand(spec, image.config);
+    if (cmd.args.length === 0) {
+      throw new AgentError('CannotStartContainerError', 'Error response from daemon: No command specified');
+    }
+    this.#nofileCeiling ??= readNofileCeiling();
+    const [userDatabase, nofileCeiling, hostname] = await Promise.all([
+      readUserDatabase(rootfs.path),
+      this.#nofileCeiling,
+      readFile(dirs.hostname, 'utf8').then((h) => h.trim()),
+    ]);
+    let ociSpec: ReturnType<typeof buildRuntimeSpec>;
+    try {
+      ociSpec = buildRuntimeSpec({
+        args: cmd.args,
+        env: cmd.env,
+        cwd: cmd.cwd,
+        ...(cmd.user !== undefined && { user: cmd.user }),
+        userDatabase,
+        hostname,
+        rootfsPath: rootfs.path,
+        readonlyRootFilesystem: spec.readonlyRootFilesystem ?? false,
+        mounts: [
+          { source: dirs.hosts, destination: '/etc/hosts' },
+          { source: dirs.hostname, destination: '/etc/hostname' },
+          { source: dirs.resolvConf, destination: '/etc/resolv.conf' },
+          ...(spec.mountPoints ?? []).map((m) => ({
+            source: dirs.volume(m.sourceVolume),
+            destination: m.containerPath,
+            readOnly: m.readOnly ?? false,
+          })),
+        ],
+        networkNamespacePath: this.#network.netnsPath(spec.taskId),
+        cgroupsPath: this.#cgroups.containerPath(spec.taskId, spec.name),
+        ...(spec.memoryMiB !== undefined && { memoryMiB: spec.memoryMiB }),
+        ...(spec.memoryReservationMiB !== undefined && { memoryReservationMiB: spec.memoryReservationMiB }),
+        ...(spec.cpuUnits !== undefined && { cpuUnits: spec.cpuUnits }),
+        ...(spec.ulimits && { ulimits: spec.ulimits }),
+        ...(nofileCeiling !== undefined && { nofileCeiling }),
+        ...(spec.capabilities && { capabilities: spec.capabilities }),
+        ...(spec.initProcessEnabled !== undefined && { initProcessEnabled: spec.initProcessEnabled }),
+        ...(spec.systemControls && { systemControls: spec.systemControls }),
+        ...(spec.dockerLabels && { annotations: spec.dockerLabels }),
+      });
+    } catch (err) {
+      throw new AgentError('CannotStartContainerError', (err as Error).message);
+    }
+    if (spec.healthCheck) await writeFile(join(containerDir, 'health.json'), JSON.stringify(spec.healthCheck));
+    try {
+      await this.#runtime.create(id, {
+        bundleDir: containerDir,
+        spec: ociSpec,
+        logPath: dirs.log(spec.name),
+        ...(image.config.StopSignal && { stopSignal: image.config.StopSignal }),
+        ...opts,
+      });
+    } catch (err) {
+      throw new AgentError('CannotStartContainerError', (err as Error).message);
+    }
+  }
+
+  async stopContainer(taskId: string, name: string, opts: { stopTimeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    const id = runtimeId(taskId, name);
+    this.#health.unwatch(id);
+    const state = await this.#runtime.inspect(id);
+    if (state.status === 'running' || state.status === 'created') await this.#runtime.stop(id, opts);
+  }
+
+  async containerState(taskId: string, name: string): Promise<ContainerState> {
+    const id = runtimeId(taskId, name);
+    const info = await this.#runtime.inspect(id);
+    return {
+      status: info.status,
+      runtimeId: id,
+      exitCode: info.exitCode,
+      oomKilled: info.oomKilled,
+      health: this.#health.status(id),
+    };
+  }
+
+  async releaseTask(taskId: string, opts: CallOptions = {}): Promise<void> {
+    const dirs = taskDirs(this.#tasksDir, taskId);
+    const containers = (await this.#runtime.list(opts)).filter((c) => taskIdOf(c.id) === taskId);
+    await Promise.all(
+      containers.map(async (c) => {
+        this.#health.unwatch(c.id);
+        await this.#runtime.remove(c.id, opts);
+      }),
+    );
+    const mounts = (await this.images.listRootfs()).filter((r) => r.containerDir.startsWith(`${dirs.root}/`));
+    await Promise.all(mounts.map((r) => this.images.unmountRootfs(r.containerDir, opts)));
+    await Promise.all([this.#cgroups.remove(taskId, opts), this.#network.deleteTaskNetns(taskId, opts)]);
+    await rm(dirs.root, { recursive: true, force: true });
+  }
+
+  async tasksOnHost(): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const name of await readdir(this.#tasksDir).catch(() => [] as string[])) ids.add(name);
+    for (const c of await this.#runtime.list()) {
+      const t = taskIdOf(c.id);
+      if (t) ids.add(t);
+    }
+    for (const t of (await this.#network.list()).tasks) ids.add(t.taskId);
+    for (const t of await this.#cgroups.list()) ids.add(t);
+    return [...ids].filter((id) => /^[0-9a-f]{32}$/.test(id));
+  }
+
+  onChange(listener: (taskId: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#stopWatching.abort();
+    this.#health.close();
+  }
+
+  #emit(taskId: string | undefined) {
+    if (taskId === undefined) return;
+    for (const l of this.#listeners) l(taskId);
+  }
+
+  /** Health is kept in memory: a restarted agent starts checking its running containers again. */
+  async #resumeHealthChecks() {
+    for (const c of await this.#runtime.list()) {
+      const taskId = taskIdOf(c.id);
+      if (!taskId || c.status !== 'running') continue;
+      const dir = join(this.#tasksDir, taskId, 'containers');
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        if (runtimeId(taskId, name) !== c.id) continue;
+        const spec = await readFile(join(dir, name, 'health.json'), 'utf8').catch(() => undefined);
+        if (spec) this.#health.watch(c.id, JSON.parse(spec) as HealthCheckSpec);
+      }
+    }
+  }
+}

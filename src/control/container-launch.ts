@@ -1,0 +1,93 @@
+import type { ContainerSpec, TaskSpec } from '../agent/host-agent.ts';
+import type { TaskPlan } from '../core/ecs/task.ts';
+import type { ContainerDef } from '../core/ecs/task-definition.ts';
+import type { Scope } from '../core/scope.ts';
+
+/** ECS's defaults for health checks, in seconds. */
+const HEALTH_DEFAULTS = { interval: 30, timeout: 5, retries: 3, startPeriod: 0 };
+
+/** What the host needs to prepare a task. */
+export function taskSpec(taskId: string, plan: TaskPlan): TaskSpec {
+  const n = plan.network;
+  return {
+    taskId,
+    cpuUnits: plan.cpuUnits,
+    memoryMiB: plan.memoryMiB,
+    network: {
+      vpcId: n.vpcId,
+      vpcCidr: n.vpcCidr,
+      subnetId: n.subnetId,
+      subnetCidr: n.subnetCidr,
+      eniId: n.eniId,
+      ipv4: n.ipv4,
+      mac: n.mac,
+      assignPublicIp: n.assignPublicIp,
+      hostname: n.privateDnsName,
+    },
+    volumes: (plan.taskDefinition.volumes ?? []).filter((v) => v.name && !v.efsVolumeConfiguration).map((v) => v.name!),
+  };
+}
+
+/** What the host needs to run one container, with the variables Fargate sets in every container. */
+export function containerSpec(scope: Scope, taskId: string, c: ContainerDef): ContainerSpec {
+  const environment: Record<string, string> = {};
+  for (const e of c.environment ?? []) if (e.name) environment[e.name] = e.value ?? '';
+  Object.assign(environment, {
+    AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE',
+    AWS_REGION: scope.region,
+    AWS_DEFAULT_REGION: scope.region,
+  });
+  const hc = c.healthCheck;
+  const lp = c.linuxParameters;
+  return {
+    taskId,
+    name: c.name!,
+    image: c.image!,
+    ...(c.entryPoint && { entryPoint: c.entryPoint }),
+    ...(c.command && { command: c.command }),
+    environment,
+    ...(c.workingDirectory !== undefined && { workingDirectory: c.workingDirectory }),
+    ...(c.user !== undefined && { user: c.user }),
+    ...(c.readonlyRootFilesystem !== undefined && { readonlyRootFilesystem: c.readonlyRootFilesystem }),
+    ...(c.memory !== undefined && { memoryMiB: c.memory }),
+    ...(c.memoryReservation !== undefined && { memoryReservationMiB: c.memoryReservation }),
+    ...(c.cpu !== undefined && { cpuUnits: c.cpu }),
+    ...(c.ulimits && {
+      ulimits: c.ulimits.map((u) => ({ name: u.name!, softLimit: u.softLimit!, hardLimit: u.hardLimit! })),
+    }),
+    ...(lp?.capabilities && {
+      capabilities: {
+        ...(lp.capabilities.add && { add: lp.capabilities.add }),
+        ...(lp.capabilities.drop && { drop: lp.capabilities.drop }),
+      },
+    }),
+    ...(lp?.initProcessEnabled !== undefined && { initProcessEnabled: lp.initProcessEnabled }),
+    ...(c.systemControls?.length && {
+      systemControls: c.systemControls.map((s) => ({ namespace: s.namespace!, value: s.value! })),
+    }),
+    ...(c.dockerLabels && { dockerLabels: c.dockerLabels }),
+    ...(c.mountPoints?.length && {
+      mountPoints: c.mountPoints.map((m) => ({
+        sourceVolume: m.sourceVolume!,
+        containerPath: m.containerPath!,
+        ...(m.readOnly !== undefined && { readOnly: m.readOnly }),
+      })),
+    }),
+    ...(hc?.command &&
+      hc.command[0] !== 'NONE' && {
+        healthCheck: {
+          command: hc.command,
+          intervalMs: (hc.interval ?? HEALTH_DEFAULTS.interval) * 1000,
+          timeoutMs: (hc.timeout ?? HEALTH_DEFAULTS.timeout) * 1000,
+          retries: hc.retries ?? HEALTH_DEFAULTS.retries,
+          startPeriodMs: (hc.startPeriod ?? HEALTH_DEFAULTS.startPeriod) * 1000,
+        },
+      }),
+  };
+}
+
+/** Fargate gives a container 30 s after the stop signal unless its definition says otherwise (at most 120 s). */
+export const stopTimeoutMs = (c: ContainerDef): number => Math.min(c.stopTimeout ?? 30, 120) * 1000;
+
+/** How long a container may wait for its dependencies before ECS gives up on it. */
+export const startTimeoutMs = (c: ContainerDef): number => (c.startTimeout ?? 180) * 1000;

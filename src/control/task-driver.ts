@@ -1,0 +1,259 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { AgentError, type ContainerState, type HostAgent } from '../agent/host-agent.ts';
+import type { Clock } from '../core/clock.ts';
+import { type ContainerProgress, readiness, stopWaves } from '../core/ecs/container-order.ts';
+import { effectiveContainers } from '../core/ecs/container-overrides.ts';
+import type { ContainerDef } from '../core/ecs/task-definition.ts';
+import { taskHealth } from '../core/ecs/task-health.ts';
+import { StopCode, StopReason } from '../core/ecs/task-status.ts';
+import { epochSeconds } from '../core/wire.ts';
+import { deleteNetworkInterfacesOfTask } from '../store/networks.ts';
+import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { getTaskById, type ScopedTask, updateTask } from '../store/tasks.ts';
+import { containerSpec, startTimeoutMs, stopTimeoutMs, taskSpec } from './container-launch.ts';
+import { truncate, withContainer, withDoc, withStatus, withStop } from './task-changes.ts';
+
+export interface DriverDeps {
+  store: Store;
+  agent: HostAgent;
+  clock: Clock;
+  log: Logger;
+}
+
+/** The result of one step: the task to save (if it changed), and whether to stop driving for now. */
+interface Step {
+  next?: ScopedTask;
+  /** Runs in the transaction that saves `next`. */
+  alsoInTx?: (tx: Kysely<Database>) => Promise<void>;
+  /** Nothing more to do until something happens, or until `wakeAt` (epoch ms). */
+  idle?: { wakeAt?: number };
+}
+
+const MAX_STEPS = 64;
+
+/**
+ * Brings one task as far along its lifecycle as it can go now, one persisted step at a time:
+ * toward RUNNING while it is wanted, toward STOPPED once it is not. Level-triggered: each step
+ * reads the task and what the host observes afresh, so it is safe to run after any crash.
+ * Returns when to look again (epoch ms), if a timeout needs it.
+ */
+export async function driveTask(d: DriverDeps, id: string): Promise<number | undefined> {
+  for (let i = 0; i < MAX_STEPS; i++) {
+    const t = await getTaskById(d.store.db, id);
+    if (!t || t.lastStatus === 'STOPPED') return undefined;
+    const step = t.desiredStatus === 'STOPPED' ? await stopStep(d, t) : await startStep(d, t);
+    if (step.next && step.next !== t) {
+      const saved = await d.store.write(async (tx) => {
+        const ok = await updateTask(tx, t.scope, step.next!);
+        if (ok && step.alsoInTx) await step.alsoInTx(tx);
+        return ok;
+      });
+      if (!saved) continue; // Someone (StopTask) changed it meanwhile: look again.
+    }
+    if (step.idle) return step.idle.wakeAt;
+  }
+  d.log.warn({ taskId: id }, 'task did not settle; looking again shortly');
+  return d.clock.now() + 1000;
+}
+
+async function startStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
+  const now = d.clock.now();
+  switch (t.lastStatus) {
+    case 'PROVISIONING':
+      try {
+        await d.agent.prepareTask(taskSpec(t.id, t.plan));
+        return { next: withStatus(t, 'PENDING', now) };
+      } catch (err) {
+        return { next: withStop(t, StopCode.TaskFailedToStart, failure(d, t, err, 'ResourceInitializationError'), now) };
+      }
+    case 'PENDING': {
+      const pulled = await pullImages(d, t);
+      if (pulled !== t) return { next: pulled };
+      return runContainers(d, t);
+    }
+    case 'ACTIVATING':
+      return { next: withStatus(t, 'RUNNING', now) };
+    case 'RUNNING': {
+      const observed = await observe(d, t);
+      return observed === t ? { idle: {} } : { next: observed };
+    }
+    default:
+      throw new RangeError(`task ${t.id} is ${t.lastStatus} while wanted RUNNING`);
+  }
+}
+
+async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
+  const now = d.clock.now();
+  switch (t.lastStatus) {
+    case 'PROVISIONING':
+      return { next: withStatus(t, 'DEPROVISIONING', now) };
+    case 'PENDING':
+    case 'ACTIVATING':
+    case 'RUNNING':
+      return { next: withStatus(t, 'DEACTIVATING', now) };
+    case 'DEACTIVATING':
+      return { next: withStatus(t, 'STOPPING', now) };
+    case 'STOPPING': {
+      const defs = effectiveContainers(t.plan.taskDefinition, t.plan.overrides);
+      for (const wave of stopWaves(defs)) {
+        await Promise.all(
+          wave.map((name) =>
+            d.agent.stopContainer(t.id, name, { stopTimeoutMs: stopTimeoutMs(defs.find((c) => c.name === name)!) }),
+          ),
+        );
+      }
+      const observed = await observe(d, t, { final: true });
+      return { next: withStatus(withDoc(observed, { executionStoppedAt: epochSeconds(d.clock.now()) }), 'DEPROVISIONING', d.clock.now()) };
+    }
+    case 'DEPROVISIONING':
+      await d.agent.releaseTask(t.id);
+      return {
+        next: withStatus(t, 'STOPPED', now),
+        alsoInTx: (tx) => deleteNetworkInterfacesOfTask(tx, t.id),
+        idle: {},
+      };
+    default:
+      throw new RangeError(`task ${t.id} is ${t.lastStatus} while wanted STOPPED`);
+  }
+}
+
+/** Makes every image of the task available, stamping pullStartedAt, pullStoppedAt and imageDigest. */
+async function pullImages(d: DriverDeps, t: ScopedTask): Promise<ScopedTask> {
+  const pending = (t.doc.containers ?? []).filter((c) => c.imageDigest === undefined);
+  if (pending.length === 0) return t;
+  const startedAt = d.clock.now();
+  const results = await Promise.allSettled(pending.map((c) => d.agent.pullImage(c.image!)));
+  let next = withDoc(t, { pullStartedAt: t.doc.pullStartedAt ?? epochSeconds(startedAt), pullStoppedAt: epochSeconds(d.clock.now()) });
+  for (const [i, r] of results.entries()) {
+    const name = pending[i]!.name!;
+    if (r.status === 'fulfilled') {
+      next = withContainer(next, name, { imageDigest: r.value.imageDigest });
+    } else {
+      const reason = failure(d, t, r.reason, 'CannotPullContainerError');
+      next = withContainer(next, name, { lastStatus: 'STOPPED', reason: truncate(reason) });
+      next = withStop(next, StopCode.TaskFailedToStart, reason, d.clock.now());
+    }
+  }
+  return next;
+}
+
+/** Starts the containers whose dependencies are met; the task moves on once none is left waiting. */
+async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
+  let next = await observe(d, t);
+  if (next.desiredStatus === 'STOPPED') return { next };
+  const now = d.clock.now();
+  const defs = effectiveContainers(t.plan.taskDefinition, t.plan.overrides);
+  const progress = progressOf(next, defs);
+  const waitingSince = (t.doc.pullStoppedAt ?? epochSeconds(now)) * 1000;
+  const toStart: ContainerDef[] = [];
+  let wakeAt: number | undefined;
+  for (const c of defs) {
+    if (docOf(next, c.name!)?.lastStatus !== 'PENDING') continue;
+    const r = readiness(c, progress);
+    const timedOut = r.state === 'wait' && now - waitingSince >= startTimeoutMs(c);
+    if (r.state === 'ready') toStart.push(c);
+    else if (r.state === 'never' || timedOut) {
+      const why =
+        r.state === 'never'
+          ? r.reason
+          : `timed out after ${startTimeoutMs(c) / 1000} s waiting for its dependencies (startTimeout)`;
+      const reason = `DependencyError: container ${c.name} cannot start: ${why}`;
+      next = withContainer(next, c.name!, { lastStatus: 'STOPPED', reason: truncate(reason) });
+      if (c.essential !== false) next = withStop(next, StopCode.TaskFailedToStart, reason, now);
+    } else {
+      const at = waitingSince + startTimeoutMs(c);
+      wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at);
+    }
+  }
+  if (next.desiredStatus === 'STOPPED') return { next };
+  const started = await Promise.allSettled(toStart.map((c) => d.agent.startContainer(containerSpec(t.scope, t.id, c))));
+  for (const [i, r] of started.entries()) {
+    const c = toStart[i]!;
+    if (r.status === 'fulfilled') {
+      next = withContainer(next, c.name!, { lastStatus: 'RUNNING', runtimeId: r.value.runtimeId });
+    } else {
+      const reason = failure(d, t, r.reason, 'CannotStartContainerError');
+      next = withContainer(next, c.name!, { lastStatus: 'STOPPED', reason: truncate(reason) });
+      if (c.essential !== false) next = withStop(next, StopCode.TaskFailedToStart, reason, d.clock.now());
+    }
+  }
+  if (toStart.length > 0) return { next }; // Others may be ready now: look again.
+  if (next.desiredStatus === 'RUNNING' && (next.doc.containers ?? []).every((c) => c.lastStatus !== 'PENDING')) {
+    return { next: withStatus(next, 'ACTIVATING', d.clock.now()) };
+  }
+  return next === t ? { idle: wakeAt === undefined ? {} : { wakeAt } } : { next };
+}
+
+/**
+ * Reads the host's view of the task's started containers into the task: exits (with their
+ * codes, and OutOfMemoryError for OOM kills), health, and the task's health. An essential
+ * container that exited stops the task. `final` records exits of containers just stopped.
+ */
+async function observe(d: DriverDeps, t: ScopedTask, opts: { final?: boolean } = {}): Promise<ScopedTask> {
+  const defs = effectiveContainers(t.plan.taskDefinition, t.plan.overrides);
+  const started = (t.doc.containers ?? []).filter((c) => c.runtimeId !== undefined && (c.lastStatus === 'RUNNING' || opts.final));
+  const states = await Promise.all(started.map((c) => d.agent.containerState(t.id, c.name!)));
+  let next = t;
+  for (const [i, c] of started.entries()) {
+    const s: ContainerState = states[i]!;
+    const def = defs.find((x) => x.name === c.name)!;
+    if (s.status === 'stopped' || s.status === 'missing') {
+      if (c.lastStatus === 'STOPPED') continue;
+      next = withContainer(next, c.name!, {
+        lastStatus: 'STOPPED',
+        ...(s.exitCode !== null && { exitCode: s.exitCode }),
+        ...(s.oomKilled && { reason: StopReason.outOfMemory }),
+        ...(s.status === 'missing' && s.exitCode === null && { reason: 'The container is gone from its host' }),
+      });
+      if (def.essential !== false && !opts.final) {
+        next = withStop(next, StopCode.EssentialContainerExited, StopReason.essentialExited, d.clock.now());
+      }
+    } else if (def.healthCheck && s.health !== c.healthStatus) {
+      next = withContainer(next, c.name!, { healthStatus: s.health });
+    }
+  }
+  if (opts.final) {
+    for (const c of next.doc.containers ?? []) {
+      if (c.lastStatus === 'PENDING') next = withContainer(next, c.name!, { lastStatus: 'STOPPED' });
+    }
+  }
+  const health = taskHealth(
+    defs.map((c) => ({
+      essential: c.essential !== false,
+      hasHealthCheck: c.healthCheck !== undefined && c.healthCheck.command?.[0] !== 'NONE',
+      health: (docOf(next, c.name!)?.healthStatus ?? 'UNKNOWN') as 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN',
+    })),
+  );
+  if (health !== next.doc.healthStatus) next = withDoc(next, { healthStatus: health });
+  return next;
+}
+
+function progressOf(t: ScopedTask, defs: readonly ContainerDef[]): Map<string, ContainerProgress> {
+  return new Map(
+    defs.map((c) => {
+      const doc = docOf(t, c.name!);
+      const exited = doc?.lastStatus === 'STOPPED';
+      return [
+        c.name!,
+        {
+          name: c.name!,
+          started: doc?.runtimeId !== undefined,
+          exited,
+          exitCode: doc?.exitCode,
+          health: (doc?.healthStatus ?? 'UNKNOWN') as ContainerProgress['health'],
+        },
+      ];
+    }),
+  );
+}
+
+const docOf = (t: ScopedTask, name: string) => t.doc.containers?.find((c) => c.name === name);
+
+/** A failure as the user reads it; anything unexpected is logged and worded generically. */
+function failure(d: DriverDeps, t: ScopedTask, err: unknown, code: AgentError['code']): string {
+  if (err instanceof AgentError) return err.reason;
+  d.log.error({ err, taskId: t.id }, 'task step failed');
+  return `${code}: ${(err as Error)?.message ?? String(err)}`;
+}

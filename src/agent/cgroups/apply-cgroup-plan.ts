@@ -12,6 +12,9 @@ export async function applyCgroupPlan(ops: readonly CgroupOp[]): Promise<void> {
       case 'write':
         await writeCgroupFile(op.file, op.value, op.ifExists === true);
         break;
+      case 'memoryLimit':
+        await writeMemoryLimit(op.limitFile, op.swapFile, op.value);
+        break;
       case 'inherit':
         if ((await readFile(op.file, 'utf8')).trim() === '') {
           await writeCgroupFile(op.file, (await readFile(op.from, 'utf8')).trim(), false);
@@ -34,6 +37,18 @@ async function writeCgroupFile(file: string, value: string, ifExists: boolean): 
     if (ifExists && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new Error(`Cannot write "${value}" to "${file}": ${(error as Error).message}`, { cause: error });
   }
+}
+
+async function writeMemoryLimit(limitFile: string, swapFile: string, value: string): Promise<void> {
+  const current = BigInt((await readFile(limitFile, 'utf8')).trim());
+  // No memsw file: the kernel does not account swap, and there is no swap limit to keep in step.
+  const hasSwap = await readFile(swapFile, 'utf8').then(
+    () => true,
+    () => false,
+  );
+  if (hasSwap && BigInt(value) > current) await writeCgroupFile(swapFile, value, false);
+  await writeCgroupFile(limitFile, value, false);
+  if (hasSwap) await writeCgroupFile(swapFile, value, false);
 }
 
 async function enableControllers(dir: string, wanted: readonly string[]): Promise<void> {

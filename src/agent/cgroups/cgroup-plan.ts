@@ -17,6 +17,16 @@ export type CgroupOp =
   | { readonly kind: 'mkdir'; readonly dir: string }
   /** `ifExists`: skip when the kernel lacks the file (v1 swap accounting off, no swap in v2). */
   | { readonly kind: 'write'; readonly file: string; readonly value: string; readonly ifExists?: boolean }
+  /**
+   * v1 memory: the limit and the memory+swap limit, written in the order the kernel accepts (memsw
+   * may never be below the limit, so it goes first when raising, second when lowering).
+   */
+  | {
+      readonly kind: 'memoryLimit';
+      readonly limitFile: string;
+      readonly swapFile: string;
+      readonly value: string;
+    }
   /** v1 cpuset: a new cgroup starts with no cpus and mems, so it copies its parent's. */
   | { readonly kind: 'inherit'; readonly file: string; readonly from: string }
   /** v2: delegate those controllers to the children, as far as the parent offers them. */
@@ -88,14 +98,11 @@ function planV1(mounts: CgroupMounts, levels: readonly string[], limits: TaskCgr
   }
   const memory = at('memory');
   if (limits.memoryMiB !== undefined && memory !== undefined) {
-    const bytes = String(mebibytes(limits.memoryMiB));
-    // memsw (memory + swap) may not be below the memory limit, so it is written second.
-    ops.push({ kind: 'write', file: join(leaf(memory), 'memory.limit_in_bytes'), value: bytes });
     ops.push({
-      kind: 'write',
-      file: join(leaf(memory), 'memory.memsw.limit_in_bytes'),
-      value: bytes,
-      ifExists: true,
+      kind: 'memoryLimit',
+      limitFile: join(leaf(memory), 'memory.limit_in_bytes'),
+      swapFile: join(leaf(memory), 'memory.memsw.limit_in_bytes'),
+      value: String(mebibytes(limits.memoryMiB)),
     });
   }
   const pids = at('pids');

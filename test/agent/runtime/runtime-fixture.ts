@@ -130,16 +130,25 @@ export class RuntimeFixture {
     }
   }
 
-  /** The text of the container's log lines (k8s-file), one entry per line: `stdout hello`. */
+  /**
+   * The container's log lines (k8s-file), one entry per line: `stdout hello`. conmon writes a
+   * line it got in pieces as partial (`P`) records ended by a full (`F`) one; they are joined.
+   */
   async logLines(id: string): Promise<string[]> {
     const text = await readFile(this.logPath(id), 'utf8').catch(() => '');
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const [, stream, , ...rest] = line.split(' ');
-        return `${stream} ${rest.join(' ')}`;
-      });
+    const lines: string[] = [];
+    const partial = new Map<string, string>();
+    for (const record of text.split('\n').filter(Boolean)) {
+      const [, stream = '', tag, ...rest] = record.split(' ');
+      const content = (partial.get(stream) ?? '') + rest.join(' ');
+      if (tag === 'P') {
+        partial.set(stream, content);
+      } else {
+        partial.delete(stream);
+        lines.push(`${stream} ${content}`);
+      }
+    }
+    return lines;
   }
 
   async cleanup(): Promise<void> {

@@ -1,25 +1,27 @@
-import { accessSync, constants, watch } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { accessSync, constants } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CgroupMounts } from '../cgroups/cgroup-mounts.ts';
-import { readCgroupMounts } from '../cgroups/cgroup-mounts.ts';
+import { type CgroupMounts, readCgroupMounts } from '../cgroups/cgroup-mounts.ts';
 import { moveToCgroup } from '../cgroups/move-to-cgroup.ts';
-import { readOomKillCount } from '../cgroups/read-oom-kill-count.ts';
 import { removeCgroup } from '../cgroups/remove-cgroup.ts';
 import { launchConmon } from './conmon.ts';
 import { isConmonAlive } from './conmon-alive.ts';
+import { ContainerFiles, type ContainerRecord } from './container-files.ts';
+import type { ContainerExit, ContainerInfo, ContainerStatus } from './container-info.ts';
 import { type OciSpec, serializeRuntimeSpec } from './oci-spec.ts';
 import { type ContainerStats, type ExecResult, Runc, type RuncState } from './runc.ts';
 import { RuntimeError } from './runtime-error.ts';
 import { type StateLayout, stateLayout } from './state-layout.ts';
+import { waitForExit } from './wait-for-exit.ts';
+import { watchExits } from './watch-exits.ts';
 
 export interface ContainerRuntimeOptions {
   /** Holds everything the runtime knows (see StateLayout); the same dir after a restart finds it all again. */
   readonly stateDir: string;
-  /** @default `runc` found in PATH or /usr/sbin */
+  /** @default `runc` from PATH, else /usr/sbin/runc */
   readonly runcPath?: string;
-  /** @default `conmon` found in PATH or /usr/bin */
+  /** @default `conmon` from PATH, else /usr/bin/conmon */
   readonly conmonPath?: string;
   /** @default read from /proc/self/mountinfo on first use */
   readonly cgroupMounts?: CgroupMounts;
@@ -39,61 +41,41 @@ export interface CreateOptions {
   readonly spec: OciSpec;
   /** The container's stdout and stderr, in k8s-file format; its directory is created. */
   readonly logPath: string;
+  /** conmon truncates the log past this size. @default no limit */
   readonly logSizeMaxBytes?: number;
   /** The image's StopSignal (`SIGQUIT`, `QUIT`, `3`), used by stop(). @default 'SIGTERM' */
   readonly stopSignal?: string;
   readonly signal?: AbortSignal;
 }
 
-export type ContainerStatus = 'created' | 'running' | 'stopped' | 'missing';
-
-export interface ContainerInfo {
-  readonly id: string;
-  readonly status: ContainerStatus;
-  /** Host pid of the container's init while it is created or running. */
-  readonly pid: number | null;
-  /** 128 + signal when killed (137 for SIGKILL); null until stopped, or when no supervisor saw the end. */
-  readonly exitCode: number | null;
-  /** The kernel's OOM killer killed a process of the container (ECS: OutOfMemoryError). */
-  readonly oomKilled: boolean;
-  readonly createdAt: Date | null;
-  readonly startedAt: Date | null;
-  readonly finishedAt: Date | null;
-  readonly logPath: string | null;
+export interface StopOptions {
+  /** How long the container has to end after the stop signal, before SIGKILL. */
+  readonly stopTimeoutMs: number;
+  /** @default the stopSignal given to create(), else 'SIGTERM' */
+  readonly stopSignal?: string;
+  readonly signal?: AbortSignal;
 }
 
-/** A container that ended, as watchExits() reports it. */
-export interface ContainerExit {
-  readonly id: string;
-  readonly exitCode: number;
-  readonly oomKilled: boolean;
-  readonly finishedAt: Date;
-}
-
-interface ContainerRecord {
-  readonly createdAt: string;
-  readonly logPath: string;
-  readonly stopSignal: string;
-  readonly bundleDir: string;
-  readonly cgroupsPath: string | null;
-}
+export type { ContainerExit, ContainerInfo, ContainerStatus } from './container-info.ts';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const SIGNAL = /^(?:(?:SIG)?[A-Z][A-Z0-9+-]*|\d{1,2})$/;
-// conmon writes the exit file right after reaping the container; a stopped container without
-// one is only this far from having it.
+// conmon writes the exit file right after reaping the container: a stopped container without one
+// is at most this far from having it.
 const EXIT_FILE_GRACE_MS = 1_000;
 const CONMON_EXIT_TIMEOUT_MS = 2_000;
+const KILL_TIMEOUT_MS = 10_000;
 
 /**
  * Runs OCI containers with runc, each supervised by its own conmon, which outlives this process.
- * Every fact lives in the state dir, so any number of ContainerRuntime objects, in this process or
- * a later one, see the same containers. Order: create, start, (stop), remove; remove is the only
- * call that deletes anything and is safe in any state.
+ * Every fact lives in the state dir, so any ContainerRuntime on it, in this process or a later one,
+ * sees the same containers. Order: create, start, (stop), remove; remove is the only call that
+ * deletes anything, and is safe in any state.
  */
 export class ContainerRuntime {
   readonly stateDir: string;
   readonly #layout: StateLayout;
+  readonly #files: ContainerFiles;
   readonly #runc: Runc;
   readonly #runcPath: string;
   readonly #conmonPath: string;
@@ -104,6 +86,7 @@ export class ContainerRuntime {
   constructor(options: ContainerRuntimeOptions) {
     this.stateDir = resolve(options.stateDir);
     this.#layout = stateLayout(this.stateDir);
+    this.#files = new ContainerFiles(this.#layout, () => this.#cgroupMounts());
     this.#runcPath = options.runcPath ?? findExecutable('runc', '/usr/sbin');
     this.#conmonPath = options.conmonPath ?? findExecutable('conmon', '/usr/bin');
     this.#runc = new Runc({ root: this.#layout.runcRoot, runcPath: this.#runcPath });
@@ -113,9 +96,9 @@ export class ContainerRuntime {
   }
 
   /**
-   * Creates the container (runc create under conmon): its init waits for start(). Throws
-   * ContainerExists, CreateFailed with runc's message (bad rootfs, missing binary ...), or
-   * ConmonFailed; a failed create leaves nothing behind.
+   * Creates the container (runc create under conmon); its process waits for start(). Throws
+   * ContainerExists, CreateFailed with runc's message (bad rootfs, missing binary, rlimit refused
+   * ...) or ConmonFailed; a failed create leaves nothing behind.
    */
   async create(id: string, options: CreateOptions): Promise<{ pid: number }> {
     checkId(id);
@@ -136,10 +119,9 @@ export class ContainerRuntime {
       throw error;
     }
     try {
-      const spec: OciSpec = {
-        ...options.spec,
-        root: { ...options.spec.root, path: resolve(options.bundleDir, options.spec.root.path) },
-      };
+      // The bundle runc sees is the container's state dir, so root.path must not be relative.
+      const root = { ...options.spec.root, path: resolve(options.bundleDir, options.spec.root.path) };
+      const spec: OciSpec = { ...options.spec, root };
       const record: ContainerRecord = {
         createdAt: this.#now().toISOString(),
         logPath: resolve(options.logPath),
@@ -194,56 +176,51 @@ export class ContainerRuntime {
   }
 
   /**
-   * Sends the stop signal (the image's StopSignal, else SIGTERM), waits up to stopTimeoutMs for the
-   * container to end, then SIGKILLs it. Resolves with its final state.
+   * Sends the stop signal, waits up to stopTimeoutMs for the container to end, then SIGKILLs it
+   * (every process of its cgroup when it shares another's pid namespace). Resolves with its final
+   * state; a stopped container is left as it is.
    */
-  async stop(
-    id: string,
-    options: { stopTimeoutMs: number; stopSignal?: string; signal?: AbortSignal },
-  ): Promise<ContainerInfo> {
+  async stop(id: string, options: StopOptions): Promise<ContainerInfo> {
     const { stopTimeoutMs, signal } = options;
     const info = await this.inspect(id);
     if (info.status === 'missing') {
       throw new RuntimeError('ContainerNotFound', `Container "${id}" does not exist`, { containerId: id });
     }
     if (info.status === 'stopped') return info;
-    const record = await this.#record(id);
+    const record = await this.#files.record(id);
     const stopSignal = checkSignal(options.stopSignal ?? record?.stopSignal ?? 'SIGTERM');
-    // A created container's init is runc's, waiting to exec: only SIGKILL ends it reliably.
-    const first = info.status === 'created' ? 'KILL' : stopSignal;
-    await this.#kill(id, first, false, signal);
+    // A created container's process is still runc's init, waiting to exec: only SIGKILL ends it.
+    await this.#kill(id, info.status === 'created' ? 'KILL' : stopSignal, false, signal);
     if (!(await this.#waitForExit(id, stopTimeoutMs, signal))) {
       await this.#kill(id, 'KILL', await this.#sharesPidNamespace(id), signal);
-      await this.#waitForExit(id, 10_000, signal);
+      await this.#waitForExit(id, KILL_TIMEOUT_MS, signal);
     }
     return this.inspect(id);
   }
 
   /**
-   * Removes every trace of the container: kills it if it runs, deletes runc's state and its
-   * cgroup, waits for its conmon to exit, and deletes its state. The log file stays (it is the
-   * caller's). Unknown ids are fine.
+   * Removes every trace of the container: kills it if it runs, deletes runc's state and the
+   * container's cgroup, waits for its conmon to exit, and deletes its state. The log file stays
+   * (it is the caller's). Unknown ids are fine.
    */
   async remove(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     checkId(id);
     const { signal } = options;
-    const layout = this.#layout;
-    const record = await this.#record(id);
-    await this.#runc.delete(id, { force: true, ...(signal ? { signal } : {}) });
-    const conmonPid = await readNumber(layout.file(id, 'conmon.pid'));
+    const abortable = signal ? { signal } : {};
+    const record = await this.#files.record(id);
+    await this.#runc.delete(id, { force: true, ...abortable });
+    const conmonPid = await this.#files.conmonPid(id);
     if (conmonPid !== null) {
       const deadline = performance.now() + CONMON_EXIT_TIMEOUT_MS;
       while ((await isConmonAlive(conmonPid, id)) && performance.now() < deadline) {
-        await sleep(10, undefined, signal ? { signal } : {});
+        await sleep(10, undefined, abortable);
       }
       if (await isConmonAlive(conmonPid, id)) process.kill(conmonPid, 'SIGKILL');
     }
     // runc delete removes the container's cgroup; this catches one left by a crash mid-delete.
-    if (record?.cgroupsPath) {
-      await removeCgroup(await this.#cgroupMounts(), record.cgroupsPath, signal ? { signal } : {});
-    }
-    await rm(layout.exitFile(id), { force: true });
-    await rm(layout.containerDir(id), { recursive: true, force: true });
+    if (record?.cgroupsPath) await removeCgroup(await this.#cgroupMounts(), record.cgroupsPath, abortable);
+    await rm(this.#layout.exitFile(id), { force: true });
+    await rm(this.#layout.containerDir(id), { recursive: true, force: true });
   }
 
   /** The container's state, from runc's state, conmon's exit file and the cgroup. */
@@ -252,7 +229,7 @@ export class ContainerRuntime {
     return this.#describe(id, await this.#runc.state(id, options));
   }
 
-  /** Every container this runtime has on the host, for adoption after a restart. */
+  /** Every container of this runtime on the host, for adoption after a restart: one runc call. */
   async list(options: { signal?: AbortSignal } = {}): Promise<ContainerInfo[]> {
     const states = new Map((await this.#runc.list(options)).map((state) => [state.id, state]));
     const ids = new Set(states.keys());
@@ -279,71 +256,36 @@ export class ContainerRuntime {
   }
 
   /**
-   * Calls onExit for every container that ends, as conmon writes its exit file (one inotify watch
-   * on the exits dir, no polling), and first for every container that ended before the call (while
-   * the server was down, too). A container is reported once per watch; callers must be idempotent
-   * across watches. Runs until the signal aborts; rejects if the watch or onExit fails.
+   * Calls onExit for each container that ends, as it ends, and first for each that ended before
+   * (while the server was down, too): one inotify watch, no polling. Callers must be idempotent
+   * across calls. Runs until the signal aborts.
    */
-  async watchExits(
-    onExit: (exit: ContainerExit) => void,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<void> {
-    const { signal } = options;
-    if (signal?.aborted) return;
-    await mkdir(this.#layout.exitsDir, { recursive: true });
-    const reported = new Set<string>();
-    let failed: (error: unknown) => void = () => {};
-    const done = new Promise<void>((resolve, reject) => {
-      failed = reject;
-      signal?.addEventListener('abort', () => resolve(), { once: true });
-    });
-    const check = async (id: string) => {
-      const exit = await this.#exitOf(id);
-      if (exit === null) {
-        reported.delete(id);
-      } else if (!reported.has(id)) {
-        reported.add(id);
-        onExit(exit);
-      }
-    };
-    const watcher = watch(this.#layout.exitsDir, { persistent: false, ...(signal ? { signal } : {}) });
-    watcher.on('change', (_, name) => {
-      if (typeof name === 'string' && ID.test(name)) check(name).catch(failed);
-    });
-    watcher.on('error', failed);
-    try {
-      // After the watch is in place, so that an exit in between is seen by one or the other.
-      for (const name of await readdir(this.#layout.exitsDir)) {
-        if (ID.test(name)) await check(name);
-      }
-      await done;
-    } finally {
-      watcher.close();
-    }
+  watchExits(onExit: (exit: ContainerExit) => void, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return watchExits(this.#files, onExit, options);
   }
 
   async #describe(id: string, state: RuncState | null): Promise<ContainerInfo> {
-    const layout = this.#layout;
-    const record = await this.#record(id);
-    let exit = await this.#exitOf(id);
+    const files = this.#files;
+    const record = await files.record(id);
+    let exit = await files.exit(id);
     let status: ContainerStatus;
     if (exit !== null) {
       status = 'stopped';
     } else if (state === null) {
       // Between mkdir and runc create, or a create whose conmon died: nothing runs.
       if (record === null) return missing(id);
-      status = (await this.#conmonAlive(id)) ? 'created' : 'stopped';
+      status = (await files.conmonAlive(id)) ? 'created' : 'stopped';
     } else if (state.status === 'created' || state.status === 'creating') {
       status = 'created';
     } else if (state.status === 'stopped') {
       status = 'stopped';
-      if (await this.#conmonAlive(id)) exit = await this.#waitForExitFile(id);
+      if (await files.conmonAlive(id)) exit = await this.#waitForExitFile(id);
     } else {
       status = 'running';
     }
-    const [started, oomKilled] = await Promise.all([
-      readFile(layout.file(id, 'started'), 'utf8').catch(() => null),
-      exit ? Promise.resolve(exit.oomKilled) : this.#oomKilled(id, record, false),
+    const [startedAt, oomKilled] = await Promise.all([
+      files.startedAt(id),
+      exit ? exit.oomKilled : files.oomKilled(id, record, false),
     ]);
     return {
       id,
@@ -352,102 +294,31 @@ export class ContainerRuntime {
       exitCode: exit?.exitCode ?? null,
       oomKilled,
       createdAt: record ? new Date(record.createdAt) : state ? new Date(state.created) : null,
-      startedAt: started ? new Date(started) : null,
+      startedAt,
       finishedAt: exit?.finishedAt ?? null,
       logPath: record?.logPath ?? null,
     };
   }
 
-  async #exitOf(id: string): Promise<ContainerExit | null> {
-    const file = this.#layout.exitFile(id);
-    const [text, info, record] = await Promise.all([
-      readFile(file, 'utf8').catch(() => null),
-      stat(file).catch(() => null),
-      this.#record(id),
-    ]);
-    // conmon writes through a temporary file and a rename: a name without a record is one of those.
-    if (text === null || info === null || record === null || !/^-?\d+\s*$/.test(text)) return null;
-    return {
-      id,
-      exitCode: Number(text),
-      oomKilled: await this.#oomKilled(id, record, true),
-      finishedAt: info.mtime,
-    };
-  }
-
-  /**
-   * The cgroup's oom_kill counter while the cgroup exists (until runc delete); once the container
-   * ended it is kept in the state dir. conmon's `oom` file is the last resort: it also fires for
-   * a task-wide OOM in which this container lost nothing.
-   */
-  async #oomKilled(id: string, record: ContainerRecord | null, ended: boolean): Promise<boolean> {
-    const kept = this.#layout.file(id, 'oom-killed');
-    if ((await readNumber(kept)) !== null) return true;
-    const count = record?.cgroupsPath
-      ? await readOomKillCount(await this.#cgroupMounts(), record.cgroupsPath)
-      : null;
-    if (count !== null) {
-      if (count > 0 && ended) await writeFile(kept, String(count));
-      return count > 0;
-    }
-    return (
-      ended &&
-      (await stat(this.#layout.file(id, 'oom')).then(
-        () => true,
-        () => false,
-      ))
-    );
-  }
-
   async #waitForExitFile(id: string): Promise<ContainerExit | null> {
     const deadline = performance.now() + EXIT_FILE_GRACE_MS;
     for (;;) {
-      const exit = await this.#exitOf(id);
-      if (exit !== null || performance.now() >= deadline || !(await this.#conmonAlive(id))) return exit;
+      const exit = await this.#files.exit(id);
+      if (exit !== null || performance.now() >= deadline || !(await this.#files.conmonAlive(id))) return exit;
       await sleep(5);
     }
   }
 
-  // Resolves true once the exit file is there (or the container is gone without a supervisor to
-  // write it), false at the timeout.
-  async #waitForExit(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    signal?.addEventListener('abort', stop, { once: true });
-    const file = this.#layout.exitFile(id);
-    const watcher = watch(this.#layout.exitsDir, { persistent: false, signal: controller.signal });
-    try {
-      const exited = new Promise<true>((resolve) => {
-        watcher.on('change', (_, name) => name === id && resolve(true));
-        watcher.on('error', () => {});
-      });
-      const deadline = performance.now() + timeoutMs;
-      while (performance.now() < deadline) {
-        signal?.throwIfAborted();
-        if (
-          await stat(file).then(
-            () => true,
-            () => false,
-          )
-        )
-          return true;
-        if (!(await this.#conmonAlive(id)) && (await this.#runc.state(id))?.status !== 'running') return true;
-        const waitMs = Math.min(250, deadline - performance.now());
-        if (
-          await Promise.race([exited, sleep(waitMs, false, { signal: controller.signal }).catch(() => false)])
-        ) {
-          return true;
-        }
-      }
-      return stat(file).then(
-        () => true,
-        () => false,
-      );
-    } finally {
-      signal?.removeEventListener('abort', stop);
-      controller.abort();
-      watcher.close();
-    }
+  #waitForExit(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+    return waitForExit({
+      exitsDir: this.#layout.exitsDir,
+      id,
+      timeoutMs,
+      // Without its conmon nobody writes the exit file: runc's word is all there is.
+      gone: async () =>
+        !(await this.#files.conmonAlive(id)) && (await this.#runc.state(id))?.status !== 'running',
+      ...(signal ? { signal } : {}),
+    });
   }
 
   async #kill(id: string, signalName: string, all: boolean, signal: AbortSignal | undefined): Promise<void> {
@@ -455,12 +326,8 @@ export class ContainerRuntime {
       await this.#runc.kill(id, signalName, { all, ...(signal ? { signal } : {}) });
     } catch (error) {
       // It ended meanwhile: what stop() wanted.
-      if (
-        error instanceof RuntimeError &&
-        /not running|does not exist|process already finished/.test(error.message)
-      )
-        return;
       if (error instanceof RuntimeError && error.code === 'ContainerNotFound') return;
+      if (error instanceof RuntimeError && /not running|process already finished/.test(error.message)) return;
       throw error;
     }
   }
@@ -472,16 +339,6 @@ export class ContainerRuntime {
     return spec.linux.namespaces.some(
       (namespace) => namespace.type === 'pid' && namespace.path !== undefined,
     );
-  }
-
-  async #conmonAlive(id: string): Promise<boolean> {
-    const pid = await readNumber(this.#layout.file(id, 'conmon.pid'));
-    return pid !== null && isConmonAlive(pid, id);
-  }
-
-  async #record(id: string): Promise<ContainerRecord | null> {
-    const text = await readFile(this.#layout.file(id, 'container.json'), 'utf8').catch(() => null);
-    return text === null ? null : (JSON.parse(text) as ContainerRecord);
   }
 
   #cgroupMounts(): Promise<CgroupMounts> {
@@ -513,12 +370,6 @@ function checkId(id: string): string {
 function checkSignal(name: string): string {
   if (!SIGNAL.test(name)) throw new RangeError(`Stop signal "${name}" is not a signal name or number`);
   return name;
-}
-
-async function readNumber(file: string): Promise<number | null> {
-  const text = await readFile(file, 'utf8').catch(() => null);
-  const value = text === null ? Number.NaN : Number(text.trim());
-  return Number.isFinite(value) && text?.trim() !== '' ? value : null;
 }
 
 function findExecutable(name: string, fallbackDir: string): string {

@@ -60,9 +60,9 @@ export type { ContainerExit, ContainerInfo, ContainerStatus } from './container-
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const SIGNAL = /^(?:(?:SIG)?[A-Z][A-Z0-9+-]*|\d{1,2})$/;
-// conmon writes the exit file right after reaping the container: a stopped container without one
-// is at most this far from having it.
-const EXIT_FILE_GRACE_MS = 1_000;
+// conmon writes the exit file after reaping the container, draining its output and syncing the
+// log: a stopped container whose conmon still lives is at most this far from having it.
+const EXIT_FILE_GRACE_MS = 5_000;
 const CONMON_EXIT_TIMEOUT_MS = 2_000;
 const KILL_TIMEOUT_MS = 10_000;
 
@@ -275,11 +275,13 @@ export class ContainerRuntime {
       // Between mkdir and runc create, or a create whose conmon died: nothing runs.
       if (record === null) return missing(id);
       status = (await files.conmonAlive(id)) ? 'created' : 'stopped';
+      // Its conmon may have written the exit file and ended since the first read.
+      if (status === 'stopped') exit = await files.exit(id);
     } else if (state.status === 'created' || state.status === 'creating') {
       status = 'created';
     } else if (state.status === 'stopped') {
       status = 'stopped';
-      if (await files.conmonAlive(id)) exit = await this.#waitForExitFile(id);
+      exit = await this.#waitForExitFile(id);
     } else {
       status = 'running';
     }
@@ -300,11 +302,13 @@ export class ContainerRuntime {
     };
   }
 
+  // While conmon lives it is about to write the exit file; once it is gone, one last read tells.
   async #waitForExitFile(id: string): Promise<ContainerExit | null> {
     const deadline = performance.now() + EXIT_FILE_GRACE_MS;
     for (;;) {
+      const alive = await this.#files.conmonAlive(id);
       const exit = await this.#files.exit(id);
-      if (exit !== null || performance.now() >= deadline || !(await this.#files.conmonAlive(id))) return exit;
+      if (exit !== null || !alive || performance.now() >= deadline) return exit;
       await sleep(5);
     }
   }

@@ -96,21 +96,30 @@ export async function launchConmon(options: ConmonLaunchOptions): Promise<Conmon
   const stderr = readAll(child.stderr!);
   const report = readFirstLine(syncPipe);
   // The spawned conmon writes the pid file of its daemon child, then exits.
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
+  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, error }));
+    child.once('exit', (code) => resolve({ code }));
   });
   const fail = (message: string, cause?: unknown) =>
     new RuntimeError('ConmonFailed', message, { containerId, cause });
   try {
     if (withStartPipe) {
-      await Promise.race([options.beforeStart!(child.pid!), exited]);
+      try {
+        await Promise.race([options.beforeStart!(child.pid!), exited]);
+      } catch (error) {
+        // It still waits on the start pipe, before any fork: closing the pipe would let it go on.
+        child.kill('SIGKILL');
+        throw error;
+      }
       (child.stdio[START_FD] as Writable).end('0');
     }
     const line = await abortable(report, signal);
-    const exitCode = await exited;
+    const { code, error } = await exited;
+    if (error) throw fail(`Cannot run conmon: ${error.message}`, error);
     if (line === null) {
-      throw fail(`conmon exited (status ${exitCode}) without reporting: ${(await stderr).trim()}`);
+      throw fail(
+        `conmon exited (status ${code}) without reporting: ${(await stderr).trim() || 'no message'}`,
+      );
     }
     const message = JSON.parse(line) as { data?: number; message?: string };
     if (typeof message.data !== 'number' || message.data <= 0) {

@@ -122,12 +122,17 @@ export class Runc {
     const pidFile = join(tmpdir(), `neargate-exec-${randomUUID()}.pid`);
     let runcPid = 0;
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = setTimeout(async () => {
       timedOut = true;
       // The command, not runc: runc cannot pass SIGKILL on, and exits with the command's status.
-      readFile(pidFile, 'utf8')
-        .then((pid) => process.kill(Number(pid), 'SIGKILL'))
-        .catch(() => runcPid > 0 && process.kill(runcPid, 'SIGKILL'));
+      // runc itself only when it has not started the command yet. Never pid 0: our process group.
+      const commandPid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+      const target = commandPid > 0 ? commandPid : runcPid;
+      try {
+        if (target > 0) process.kill(target, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
     }, timeoutMs);
     try {
       const result = await runProcess(

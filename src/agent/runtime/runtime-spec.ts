@@ -144,7 +144,9 @@ export function buildRuntimeSpec(input: RuntimeSpecInput): OciSpec {
   }
   const user = resolveExecUser(input.user, input.userDatabase ?? {});
   const init = input.initProcessEnabled === true;
-  const process: OciProcess = {
+  const cwd = input.cwd ?? '/';
+  if (!cwd.startsWith('/')) throw new RangeError(`Working directory "${cwd}" must be absolute`);
+  const ociProcess: OciProcess = {
     terminal: false,
     user: {
       uid: user.uid,
@@ -153,13 +155,11 @@ export function buildRuntimeSpec(input: RuntimeSpecInput): OciSpec {
     },
     args: init ? [INIT_PATH_IN_CONTAINER, '--', ...input.args] : [...input.args],
     env: buildEnv(input.env ?? {}, input.hostname),
-    cwd: input.cwd ?? '/',
+    cwd,
     capabilities: capabilitySets(resolveCapabilities(input.capabilities ?? {}), user.uid),
     rlimits: buildRlimits(input.ulimits ?? [], input.nofileCeiling),
     noNewPrivileges: input.noNewPrivileges ?? false,
   };
-  if (!process.cwd.startsWith('/'))
-    throw new RangeError(`Working directory "${process.cwd}" must be absolute`);
   const extraMounts: OciMount[] = [
     ...(input.mounts ?? []).map(bindMount),
     ...(input.tmpfs ?? []).map(tmpfsMount),
@@ -178,7 +178,7 @@ export function buildRuntimeSpec(input: RuntimeSpecInput): OciSpec {
   );
   return {
     ociVersion: '1.0.2',
-    process,
+    process: ociProcess,
     root: { path: input.rootfsPath, readonly: input.readonlyRootFilesystem ?? false },
     ...(input.hostname === undefined ? {} : { hostname: input.hostname }),
     mounts: mergeMounts(defaultMounts(input.sharedMemorySizeMiB ?? 64), extraMounts),
@@ -212,8 +212,8 @@ export function cpuSharesFromUnits(cpuUnits: number | undefined): number {
 
 function buildEnv(env: Readonly<Record<string, string>>, hostname: string | undefined): string[] {
   const result: string[] = [];
-  if (!('PATH' in env)) result.push(`PATH=${DEFAULT_PATH}`);
-  if (hostname !== undefined && !('HOSTNAME' in env)) result.push(`HOSTNAME=${hostname}`);
+  if (!Object.hasOwn(env, 'PATH')) result.push(`PATH=${DEFAULT_PATH}`);
+  if (hostname !== undefined && !Object.hasOwn(env, 'HOSTNAME')) result.push(`HOSTNAME=${hostname}`);
   for (const [name, value] of Object.entries(env)) {
     if (name === '' || name.includes('=') || name.includes('\0') || value.includes('\0')) {
       throw new RangeError(`Environment variable "${name}" has an invalid name or value`);

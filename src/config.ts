@@ -17,6 +17,16 @@ export interface Config {
   readonly rootAccessKey: { readonly id: string; readonly secret: string } | undefined;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
+  /** How many times the host's cpus and memory tasks may reserve. */
+  readonly cpuOvercommit: number;
+  readonly memoryOvercommit: number;
+  /** CIDRs for default VPCs, AWS's 172.31.0.0/16 first; each VPC on a host needs its own. */
+  readonly defaultVpcCidrs: readonly string[];
+  /** Prefix of what neargate names on the host (bridges, veths, netns), and its cgroup parent. */
+  readonly hostPrefix: string;
+  readonly cgroupParent: string;
+  /** How long STOPPED tasks stay describable. */
+  readonly stoppedTaskRetentionMs: number;
 }
 
 export interface ConfigOptions {
@@ -28,6 +38,12 @@ export interface ConfigOptions {
   accountId?: string | undefined;
   insecureAcceptAnyCredentials?: boolean | undefined;
   logLevel?: string | undefined;
+  cpuOvercommit?: number | string | undefined;
+  memoryOvercommit?: number | string | undefined;
+  defaultVpcCidrs?: readonly string[] | undefined;
+  hostPrefix?: string | undefined;
+  cgroupParent?: string | undefined;
+  stoppedTaskRetentionMs?: number | undefined;
 }
 
 const options = z.object({
@@ -48,6 +64,24 @@ const options = z.object({
     .default('000000000000'),
   insecureAcceptAnyCredentials: z.boolean().default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  cpuOvercommit: z.coerce.number().positive().default(4),
+  memoryOvercommit: z.coerce.number().positive().default(1),
+  defaultVpcCidrs: z
+    .array(z.string().regex(/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-8])$/, 'must be CIDRs from /16 to /28'))
+    .min(1)
+    .default([
+      ...Array.from({ length: 16 }, (_, i) => `172.${31 - i}.0.0/16`),
+      ...Array.from({ length: 64 }, (_, i) => `10.${128 + i}.0.0/16`),
+    ]),
+  hostPrefix: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{1,3}$/, 'must be 2 to 4 lowercase letters or digits')
+    .default('ng'),
+  cgroupParent: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_./-]+$/, 'must be an absolute cgroup path')
+    .default('/neargate'),
+  stoppedTaskRetentionMs: z.number().int().positive().default(3_600_000),
 });
 
 /** The data directory when none is given: the system's for root, the user's otherwise. */
@@ -69,6 +103,8 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       region: env.NEARGATE_REGION,
       accountId: env.NEARGATE_ACCOUNT_ID,
       logLevel: env.NEARGATE_LOG_LEVEL,
+      cpuOvercommit: env.NEARGATE_CPU_OVERCOMMIT,
+      memoryOvercommit: env.NEARGATE_MEMORY_OVERCOMMIT,
     }),
     ...stripUndefined(opts),
   });
@@ -93,6 +129,12 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
     rootAccessKey: id && secret ? Object.freeze({ id, secret }) : undefined,
     logLevel: o.logLevel,
     bodyLimitBytes: 2 * 1024 * 1024,
+    cpuOvercommit: o.cpuOvercommit,
+    memoryOvercommit: o.memoryOvercommit,
+    defaultVpcCidrs: Object.freeze([...o.defaultVpcCidrs]),
+    hostPrefix: o.hostPrefix,
+    cgroupParent: o.cgroupParent,
+    stoppedTaskRetentionMs: o.stoppedTaskRetentionMs,
   });
 }
 

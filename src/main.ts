@@ -1,12 +1,19 @@
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { startAdminServer } from './admin/admin-server.ts';
+import type { HostAgent } from './agent/host-agent.ts';
+import { LocalAgent } from './agent/local-agent.ts';
 import { Authenticator, rootPrincipal } from './api/auth.ts';
 import { ecsService } from './api/ecs/ecs-service.ts';
 import { ApiGateway } from './api/gateway.ts';
 import type { ApiDeps } from './api/operation.ts';
 import { createHttpServer } from './api/server.ts';
+import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
+import { Janitor } from './control/janitor.ts';
+import { TaskReconciler } from './control/task-reconciler.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
 import { countAccessKeys, putAccessKey } from './store/access-keys.ts';
@@ -19,6 +26,9 @@ export interface Neargate {
   /** The root key pair, when this start created it (it is shown once, then only its id is kept known). */
   readonly createdRootKey: { id: string; secret: string } | undefined;
   readonly store: Store;
+  readonly agent: LocalAgent;
+  readonly reconciler: TaskReconciler;
+  readonly janitor: Janitor;
   close(): Promise<void>;
 }
 
@@ -39,9 +49,39 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       ? { postgresUrl: config.databaseUrl }
       : { sqliteFile: join(config.dataDir, 'neargate.db') },
   );
+  let agent: LocalAgent | undefined;
   try {
     const createdRootKey = await ensureRootKey(store, config, ids, clock);
-    const deps: ApiDeps = { store, clock, ids, log, wake: () => {} };
+    agent = await LocalAgent.start({
+      root: join(config.dataDir, 'agent'),
+      log: log.child({ part: 'agent' }),
+      prefix: config.hostPrefix,
+      cgroupParent: config.cgroupParent,
+    });
+    const hostId = 'local';
+    const reconciler = new TaskReconciler({
+      store,
+      agent: agent as HostAgent,
+      clock,
+      log: log.child({ part: 'tasks' }),
+      hostId,
+    });
+    const janitor = new Janitor({ store, clock, log, stoppedTaskRetentionMs: config.stoppedTaskRetentionMs });
+    const deps: ApiDeps = {
+      store,
+      clock,
+      ids,
+      log,
+      wake: (taskIds) => {
+        for (const id of taskIds) reconciler.wake(id);
+      },
+      host: {
+        id: hostId,
+        cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
+        memoryMiB: Math.floor((totalmem() / 1024 / 1024) * config.memoryOvercommit),
+      },
+      defaultVpcCidrs: config.defaultVpcCidrs,
+    };
     const gateway = new ApiGateway({
       services: [ecsService()],
       auth: new Authenticator({
@@ -53,6 +93,14 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       deps,
     });
     const http = createHttpServer({ gateway, log, bodyLimitBytes: config.bodyLimitBytes });
+    await reconciler.start();
+    janitor.start();
+    const admin = await startAdminServer({
+      socketPath: adminSocket(config.dataDir),
+      images: agent.images,
+      log: log.child({ part: 'admin' }),
+      tmpDir: config.dataDir,
+    });
     await http.listen({ host: config.host, port: config.port });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -61,12 +109,21 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       url: `http://${host}:${port}`,
       createdRootKey,
       store,
+      agent,
+      reconciler,
+      janitor,
+      // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
       async close() {
         await http.close();
+        await admin.close();
+        janitor.stop();
+        await reconciler.stop();
+        await agent?.close();
         await store.close();
       },
     };
   } catch (err) {
+    await agent?.close();
     await store.close();
     throw err;
   }

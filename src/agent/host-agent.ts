@@ -11,7 +11,11 @@ export interface HostAgent {
   /** Creates and starts a container of a prepared task; a container already running is left alone. */
   startContainer(spec: ContainerSpec, opts?: CallOptions): Promise<{ runtimeId: string }>;
   /** The stop signal, then SIGKILL after `stopTimeoutMs`; resolves once the container has ended. */
-  stopContainer(taskId: string, name: string, opts: { stopTimeoutMs: number; signal?: AbortSignal }): Promise<void>;
+  stopContainer(
+    taskId: string,
+    name: string,
+    opts: { stopTimeoutMs: number; signal?: AbortSignal },
+  ): Promise<void>;
   containerState(taskId: string, name: string): Promise<ContainerState>;
   /** Removes everything the task has on the host: containers, mounts, cgroup, netns, files. */
   releaseTask(taskId: string, opts?: CallOptions): Promise<void>;

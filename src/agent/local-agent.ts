@@ -98,7 +98,10 @@ export class LocalAgent implements HostAgent {
         writeTaskFiles(dirs, spec),
       ]);
     } catch (err) {
-      throw new AgentError('ResourceInitializationError', `failed to prepare the task: ${(err as Error).message}`);
+      throw new AgentError(
+        'ResourceInitializationError',
+        `failed to prepare the task: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -130,7 +133,8 @@ export class LocalAgent implements HostAgent {
   async #create(id: string, spec: ContainerSpec, opts: CallOptions) {
     const dirs = taskDirs(this.#tasksDir, spec.taskId);
     const image = await this.images.resolve(spec.image);
-    if (!image) throw new AgentError('CannotPullContainerError', `failed to resolve ref ${spec.image}: not found`);
+    if (!image)
+      throw new AgentError('CannotPullContainerError', `failed to resolve ref ${spec.image}: not found`);
     const containerDir = dirs.container(spec.name);
     const rootfs = await this.images.mountRootfs(image, containerDir, opts);
     const cmd = containerCommand(spec, image.config);
@@ -179,7 +183,8 @@ export class LocalAgent implements HostAgent {
     } catch (err) {
       throw new AgentError('CannotStartContainerError', (err as Error).message);
     }
-    if (spec.healthCheck) await writeFile(join(containerDir, 'health.json'), JSON.stringify(spec.healthCheck));
+    if (spec.healthCheck)
+      await writeFile(join(containerDir, 'health.json'), JSON.stringify(spec.healthCheck));
     try {
       await this.#runtime.create(id, {
         bundleDir: containerDir,
@@ -193,7 +198,11 @@ export class LocalAgent implements HostAgent {
     }
   }
 
-  async stopContainer(taskId: string, name: string, opts: { stopTimeoutMs: number; signal?: AbortSignal }): Promise<void> {
+  async stopContainer(
+    taskId: string,
+    name: string,
+    opts: { stopTimeoutMs: number; signal?: AbortSignal },
+  ): Promise<void> {
     const id = runtimeId(taskId, name);
     this.#health.unwatch(id);
     const state = await this.#runtime.inspect(id);

@@ -31,7 +31,11 @@ export function taskDirs(tasksDir: string, taskId: string): TaskDirs {
  * address as on Fargate, /etc/hostname, /etc/resolv.conf from the host's (without loopback
  * resolvers, which a task cannot reach), and one empty directory per bind-mount volume.
  */
-export async function writeTaskFiles(dirs: TaskDirs, spec: TaskSpec, hostResolvConf = '/etc/resolv.conf'): Promise<void> {
+export async function writeTaskFiles(
+  dirs: TaskDirs,
+  spec: TaskSpec,
+  hostResolvConf = '/etc/resolv.conf',
+): Promise<void> {
   const short = spec.network.hostname.split('.')[0];
   await mkdir(join(dirs.root, 'logs'), { recursive: true });
   const resolv = await readFile(hostResolvConf, 'utf8').catch(() => '');

@@ -10,10 +10,12 @@ export interface ApiDeps {
   clock: Clock;
   ids: Ids;
   log: Logger;
-  /** Told after a write that reconcilers should look at, so they act at once, not at their next tick. */
-  wake(reason: string): void;
+  /** Told of tasks a write changed, so the reconciler acts on them at once, not at its next sweep. */
+  wake(taskIds: readonly string[]): void;
   /** The host tasks run on, and what it offers them (cpu units and MiB, overcommit included). */
   host: { id: string; cpuUnits: number; memoryMiB: number };
+  /** CIDRs for default VPCs, tried in order; each VPC on a host needs its own. */
+  defaultVpcCidrs: readonly string[];
 }
 
 /** One request as an operation sees it: who asks, where, and when. */

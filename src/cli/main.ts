@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { imageCommands } from './image.ts';
 import { upCommand } from './up.ts';
 
 const program = new Command('neargate')
@@ -43,4 +44,9 @@ Environment:
   )
   .action(upCommand);
 
-await program.parseAsync();
+imageCommands(program);
+
+await program.parseAsync().catch((err: unknown) => {
+  process.stderr.write(`neargate: ${(err as Error).message}\n`);
+  process.exit(1);
+});

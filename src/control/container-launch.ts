@@ -24,7 +24,9 @@ export function taskSpec(taskId: string, plan: TaskPlan): TaskSpec {
       assignPublicIp: n.assignPublicIp,
       hostname: n.privateDnsName,
     },
-    volumes: (plan.taskDefinition.volumes ?? []).filter((v) => v.name && !v.efsVolumeConfiguration).map((v) => v.name!),
+    volumes: (plan.taskDefinition.volumes ?? [])
+      .filter((v) => v.name && !v.efsVolumeConfiguration)
+      .map((v) => v.name!),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Container } from '@aws-sdk/client-ecs';
 import type { Task } from '../core/ecs/task.ts';
 import { eniAttachment } from '../core/ecs/task-doc.ts';
-import { type StopCode, type TaskStatus, canMove } from '../core/ecs/task-status.ts';
+import { canMove, type StopCode, type TaskStatus } from '../core/ecs/task-status.ts';
 import { epochSeconds, type Wire } from '../core/wire.ts';
 import type { ScopedTask } from '../store/tasks.ts';
 
@@ -9,7 +9,8 @@ import type { ScopedTask } from '../store/tasks.ts';
 
 /** Moves a task on, stamping the times ECS reports for the status it reaches. */
 export function withStatus(t: ScopedTask, status: TaskStatus, now: number): ScopedTask {
-  if (!canMove(t.lastStatus, status)) throw new RangeError(`task ${t.id} cannot go from ${t.lastStatus} to ${status}`);
+  if (!canMove(t.lastStatus, status))
+    throw new RangeError(`task ${t.id} cannot go from ${t.lastStatus} to ${status}`);
   const at = epochSeconds(now);
   const doc: Task = { ...t.doc, lastStatus: status };
   if (status === 'PENDING') {
@@ -47,7 +48,10 @@ export function withStop(t: ScopedTask, code: StopCode, reason: string, now: num
 export function withContainer(t: ScopedTask, name: string, patch: Partial<Wire<Container>>): ScopedTask {
   return {
     ...t,
-    doc: { ...t.doc, containers: (t.doc.containers ?? []).map((c) => (c.name === name ? { ...c, ...patch } : c)) },
+    doc: {
+      ...t.doc,
+      containers: (t.doc.containers ?? []).map((c) => (c.name === name ? { ...c, ...patch } : c)),
+    },
   };
 }
 

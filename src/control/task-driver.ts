@@ -66,7 +66,14 @@ async function startStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
         await d.agent.prepareTask(taskSpec(t.id, t.plan));
         return { next: withStatus(t, 'PENDING', now) };
       } catch (err) {
-        return { next: withStop(t, StopCode.TaskFailedToStart, failure(d, t, err, 'ResourceInitializationError'), now) };
+        return {
+          next: withStop(
+            t,
+            StopCode.TaskFailedToStart,
+            failure(d, t, err, 'ResourceInitializationError'),
+            now,
+          ),
+        };
       }
     case 'PENDING': {
       const pulled = await pullImages(d, t);
@@ -100,12 +107,20 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
       for (const wave of stopWaves(defs)) {
         await Promise.all(
           wave.map((name) =>
-            d.agent.stopContainer(t.id, name, { stopTimeoutMs: stopTimeoutMs(defs.find((c) => c.name === name)!) }),
+            d.agent.stopContainer(t.id, name, {
+              stopTimeoutMs: stopTimeoutMs(defs.find((c) => c.name === name)!),
+            }),
           ),
         );
       }
       const observed = await observe(d, t, { final: true });
-      return { next: withStatus(withDoc(observed, { executionStoppedAt: epochSeconds(d.clock.now()) }), 'DEPROVISIONING', d.clock.now()) };
+      return {
+        next: withStatus(
+          withDoc(observed, { executionStoppedAt: epochSeconds(d.clock.now()) }),
+          'DEPROVISIONING',
+          d.clock.now(),
+        ),
+      };
     }
     case 'DEPROVISIONING':
       await d.agent.releaseTask(t.id);
@@ -125,7 +140,10 @@ async function pullImages(d: DriverDeps, t: ScopedTask): Promise<ScopedTask> {
   if (pending.length === 0) return t;
   const startedAt = d.clock.now();
   const results = await Promise.allSettled(pending.map((c) => d.agent.pullImage(c.image!)));
-  let next = withDoc(t, { pullStartedAt: t.doc.pullStartedAt ?? epochSeconds(startedAt), pullStoppedAt: epochSeconds(d.clock.now()) });
+  let next = withDoc(t, {
+    pullStartedAt: t.doc.pullStartedAt ?? epochSeconds(startedAt),
+    pullStoppedAt: epochSeconds(d.clock.now()),
+  });
   for (const [i, r] of results.entries()) {
     const name = pending[i]!.name!;
     if (r.status === 'fulfilled') {
@@ -168,7 +186,9 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
     }
   }
   if (next.desiredStatus === 'STOPPED') return { next };
-  const started = await Promise.allSettled(toStart.map((c) => d.agent.startContainer(containerSpec(t.scope, t.id, c))));
+  const started = await Promise.allSettled(
+    toStart.map((c) => d.agent.startContainer(containerSpec(t.scope, t.id, c))),
+  );
   for (const [i, r] of started.entries()) {
     const c = toStart[i]!;
     if (r.status === 'fulfilled') {
@@ -180,7 +200,10 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
     }
   }
   if (toStart.length > 0) return { next }; // Others may be ready now: look again.
-  if (next.desiredStatus === 'RUNNING' && (next.doc.containers ?? []).every((c) => c.lastStatus !== 'PENDING')) {
+  if (
+    next.desiredStatus === 'RUNNING' &&
+    (next.doc.containers ?? []).every((c) => c.lastStatus !== 'PENDING')
+  ) {
     return { next: withStatus(next, 'ACTIVATING', d.clock.now()) };
   }
   return next === t ? { idle: wakeAt === undefined ? {} : { wakeAt } } : { next };
@@ -193,7 +216,9 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
  */
 async function observe(d: DriverDeps, t: ScopedTask, opts: { final?: boolean } = {}): Promise<ScopedTask> {
   const defs = effectiveContainers(t.plan.taskDefinition, t.plan.overrides);
-  const started = (t.doc.containers ?? []).filter((c) => c.runtimeId !== undefined && (c.lastStatus === 'RUNNING' || opts.final));
+  const started = (t.doc.containers ?? []).filter(
+    (c) => c.runtimeId !== undefined && (c.lastStatus === 'RUNNING' || opts.final),
+  );
   const states = await Promise.all(started.map((c) => d.agent.containerState(t.id, c.name!)));
   let next = t;
   for (const [i, c] of started.entries()) {
@@ -205,7 +230,8 @@ async function observe(d: DriverDeps, t: ScopedTask, opts: { final?: boolean } =
         lastStatus: 'STOPPED',
         ...(s.exitCode !== null && { exitCode: s.exitCode }),
         ...(s.oomKilled && { reason: StopReason.outOfMemory }),
-        ...(s.status === 'missing' && s.exitCode === null && { reason: 'The container is gone from its host' }),
+        ...(s.status === 'missing' &&
+          s.exitCode === null && { reason: 'The container is gone from its host' }),
       });
       if (def.essential !== false && !opts.final) {
         next = withStop(next, StopCode.EssentialContainerExited, StopReason.essentialExited, d.clock.now());

@@ -11,7 +11,7 @@ export interface TaskReconcilerOptions {
   clock: Clock;
   log: Logger;
   hostId: string;
-  /** How often every task is looked at even without a wake-up. @default 5000 */
+  /** How often tasks on their way up or down are looked at even without a wake-up. @default 5000 */
   sweepIntervalMs?: number;
 }
 
@@ -50,20 +50,22 @@ export class TaskReconciler {
     await Promise.all([...this.#running.values()].map((r) => r.done));
   }
 
-  /** Drives one task soon, or every active task when no id is given. */
-  wake(taskId?: string): void {
-    if (this.#stopped) return;
-    if (taskId === undefined) {
-      void this.tick();
-      return;
-    }
-    void this.#drive(taskId);
+  /** Drives a task now. */
+  wake(taskId: string): void {
+    if (!this.#stopped) void this.#drive(taskId);
   }
 
-  /** Drives every active task of the host once, and waits until each has settled. */
-  async tick(): Promise<void> {
+  /**
+   * Drives every active task of the host once and waits until each has settled. With
+   * `inTransitOnly`, tasks that are RUNNING and wanted so are left to their events (exits and
+   * health changes): observing hundreds of them on every sweep would cost a process each.
+   */
+  async tick(opts: { inTransitOnly?: boolean } = {}): Promise<void> {
     const tasks = await activeTasksOnHost(this.#o.store.db, this.#o.hostId);
-    await Promise.all(tasks.map((t) => this.#drive(t.id)));
+    const due = opts.inTransitOnly
+      ? tasks.filter((t) => t.lastStatus !== 'RUNNING' || t.desiredStatus !== 'RUNNING')
+      : tasks;
+    await Promise.all(due.map((t) => this.#drive(t.id)));
   }
 
   /** Resolves once the task is settled (for tests). */
@@ -100,10 +102,13 @@ export class TaskReconciler {
     clearTimeout(this.#timers.get(taskId));
     this.#timers.delete(taskId);
     if (wakeAt === undefined || this.#stopped) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(taskId);
-      this.wake(taskId);
-    }, Math.max(0, wakeAt - this.#o.clock.now()));
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(taskId);
+        this.wake(taskId);
+      },
+      Math.max(0, wakeAt - this.#o.clock.now()),
+    );
     timer.unref();
     this.#timers.set(taskId, timer);
   }
@@ -111,7 +116,9 @@ export class TaskReconciler {
   #scheduleSweep() {
     if (this.#stopped) return;
     this.#sweepTimer = setTimeout(async () => {
-      await this.tick().catch((err: unknown) => this.#o.log.error({ err }, 'task sweep failed'));
+      await this.tick({ inTransitOnly: true }).catch((err: unknown) =>
+        this.#o.log.error({ err }, 'task sweep failed'),
+      );
       this.#scheduleSweep();
     }, this.#o.sweepIntervalMs);
     this.#sweepTimer.unref();
@@ -123,7 +130,9 @@ export class TaskReconciler {
       const t = await getTaskById(this.#o.store.db, taskId);
       if (!t || t.lastStatus === 'STOPPED' || t.host !== this.#o.hostId) {
         this.#o.log.info({ taskId }, 'releasing what a stopped or unknown task left on the host');
-        await this.#o.agent.releaseTask(taskId).catch((err: unknown) => this.#o.log.error({ err, taskId }, 'release failed'));
+        await this.#o.agent
+          .releaseTask(taskId)
+          .catch((err: unknown) => this.#o.log.error({ err, taskId }, 'release failed'));
       }
     }
   }

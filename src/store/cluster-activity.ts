@@ -15,7 +15,11 @@ export interface ClusterActivity {
 /** ECS counts RUNNING tasks as running, and those still on their way up as pending. */
 const PENDING = ['PROVISIONING', 'PENDING', 'ACTIVATING'];
 
-export async function clusterActivity(db: Kysely<Database>, scope: Scope, cluster: string): Promise<ClusterActivity> {
+export async function clusterActivity(
+  db: Kysely<Database>,
+  scope: Scope,
+  cluster: string,
+): Promise<ClusterActivity> {
   const rows = await db
     .selectFrom('tasks')
     .select((eb) => ['last_status', eb.fn.countAll<number>().as('n')])

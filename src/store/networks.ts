@@ -38,9 +38,9 @@ export async function insertSubnet(db: Kysely<Database>, row: SubnetRow): Promis
 }
 
 export async function usedAddresses(db: Kysely<Database>, subnetId: string): Promise<string[]> {
-  return (await db.selectFrom('network_interfaces').select('ipv4').where('subnet_id', '=', subnetId).execute()).map(
-    (r) => r.ipv4,
-  );
+  return (
+    await db.selectFrom('network_interfaces').select('ipv4').where('subnet_id', '=', subnetId).execute()
+  ).map((r) => r.ipv4);
 }
 
 /** The address given out last in a subnet, so the next search starts after it. */

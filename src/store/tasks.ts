@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { TaskPlan, TaskRecord, Task } from '../core/ecs/task.ts';
+import type { Task, TaskPlan, TaskRecord } from '../core/ecs/task.ts';
 import type { TaskStatus } from '../core/ecs/task-status.ts';
 import type { Scope } from '../core/scope.ts';
 import type { Database, TaskRow } from './schema.ts';
@@ -56,7 +56,11 @@ export async function insertTask(db: Kysely<Database>, scope: Scope, t: TaskReco
   await db.insertInto('tasks').values(toRow(scope, t)).execute();
 }
 
-export async function getTask(db: Kysely<Database>, scope: Scope, id: string): Promise<ScopedTask | undefined> {
+export async function getTask(
+  db: Kysely<Database>,
+  scope: Scope,
+  id: string,
+): Promise<ScopedTask | undefined> {
   const row = await db
     .selectFrom('tasks')
     .selectAll()
@@ -71,7 +75,11 @@ export async function getTask(db: Kysely<Database>, scope: Scope, id: string): P
  * Writes a changed task if nobody changed it since it was read (its version is still
  * `t.version`), and returns it with its version bumped; undefined when someone else got there first.
  */
-export async function updateTask<T extends TaskRecord>(db: Kysely<Database>, scope: Scope, t: T): Promise<T | undefined> {
+export async function updateTask<T extends TaskRecord>(
+  db: Kysely<Database>,
+  scope: Scope,
+  t: T,
+): Promise<T | undefined> {
   const next: T = { ...t, version: t.version + 1, doc: { ...t.doc, version: t.version + 1 } };
   const { id, version: _old, ...rest } = toRow(scope, next);
   const res = await db
@@ -115,7 +123,10 @@ export async function listTaskKeys(
   const after = page.after;
   if (after) {
     q = q.where((eb) =>
-      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+      eb.or([
+        eb('created_at', '>', after.createdAt),
+        eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+      ]),
     );
   }
   const rows = await q.orderBy('created_at').orderBy('id').limit(page.limit).execute();
@@ -124,7 +135,12 @@ export async function listTaskKeys(
 
 /** Every task a host must look after: all that are not STOPPED. */
 export async function activeTasksOnHost(db: Kysely<Database>, host: string): Promise<ScopedTask[]> {
-  const rows = await db.selectFrom('tasks').selectAll().where('host', '=', host).where('last_status', '!=', 'STOPPED').execute();
+  const rows = await db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('host', '=', host)
+    .where('last_status', '!=', 'STOPPED')
+    .execute();
   return rows.map(toRecord);
 }
 
@@ -134,7 +150,10 @@ export async function getTaskById(db: Kysely<Database>, id: string): Promise<Sco
 }
 
 /** The cpu units and MiB that tasks not yet STOPPED hold on a host. */
-export async function reservedOnHost(db: Kysely<Database>, host: string): Promise<{ cpuUnits: number; memoryMiB: number }> {
+export async function reservedOnHost(
+  db: Kysely<Database>,
+  host: string,
+): Promise<{ cpuUnits: number; memoryMiB: number }> {
   const r = await db
     .selectFrom('tasks')
     .select((eb) => [eb.fn.sum<number>('cpu_units').as('cpu'), eb.fn.sum<number>('memory_mib').as('mem')])
@@ -142,10 +161,4 @@ export async function reservedOnHost(db: Kysely<Database>, host: string): Promis
     .where('last_status', '!=', 'STOPPED')
     .executeTakeFirstOrThrow();
   return { cpuUnits: Number(r.cpu ?? 0), memoryMiB: Number(r.mem ?? 0) };
-}
-
-/** Forgets tasks that stopped before `before`, as ECS forgets them after a while. */
-export async function deleteTasksStoppedBefore(db: Kysely<Database>, before: number): Promise<string[]> {
-  const rows = await db.deleteFrom('tasks').where('last_status', '=', 'STOPPED').where('stopped_at', '<', before).returning('id').execute();
-  return rows.map((r) => r.id);
 }

@@ -25,7 +25,9 @@ export async function describeTasks(
       const t = parsed && (await getTask(tx, ctx.scope, parsed.id));
       if (t && t.cluster === cluster.name) out.tasks!.push(await taskView(tx, ctx.scope, t, withTags));
       else {
-        const arn = parsed?.arn ?? (ref.startsWith('arn:') ? ref : taskArn(ctx.scope, clusterNameOf(ctx.scope, input.cluster), ref));
+        const arn =
+          parsed?.arn ??
+          (ref.startsWith('arn:') ? ref : taskArn(ctx.scope, clusterNameOf(ctx.scope, input.cluster), ref));
         out.failures!.push({ arn, reason: 'MISSING' });
       }
     }

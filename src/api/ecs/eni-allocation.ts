@@ -19,15 +19,6 @@ import {
 import type { Database, SubnetRow, VpcRow } from '../../store/schema.ts';
 import type { OperationContext } from '../operation.ts';
 
-/**
- * VPC CIDRs for default VPCs, in order: AWS's default (172.31.0.0/16) first. Every VPC on the
- * host needs its own, since they are all routed by the one host.
- */
-const DEFAULT_VPC_CIDRS = [
-  ...Array.from({ length: 16 }, (_, i) => `172.${31 - i}.0.0/16`),
-  ...Array.from({ length: 64 }, (_, i) => `10.${i + 128}.0.0/16`),
-].map(parseCidr);
-
 /** A default VPC's subnets are /20s, as in AWS's default VPCs. */
 const DEFAULT_SUBNET_PREFIX = 20;
 
@@ -38,7 +29,7 @@ async function defaultVpc(tx: Kysely<Database>, ctx: OperationContext): Promise<
   const found = await getDefaultVpc(tx, ctx.scope);
   if (found) return found;
   const taken = (await allVpcCidrs(tx)).map(parseCidr);
-  const cidr = firstFreeCidr(DEFAULT_VPC_CIDRS, taken);
+  const cidr = firstFreeCidr(ctx.deps.defaultVpcCidrs.map(parseCidr), taken);
   if (!cidr) throw ecsError('ServerException', 'No address space is left on this host for another VPC.');
   const row: VpcRow = {
     vpc_id: `vpc-${ctx.deps.ids.hex(9).slice(0, 17)}`,
@@ -56,7 +47,11 @@ async function defaultVpc(tx: Kysely<Database>, ctx: OperationContext): Promise<
  * The subnet a task asks for. A subnet id nobody created lands in the default VPC, taking the
  * next free /20 and the next availability zone, so any `subnet-…` a user names just works.
  */
-export async function resolveSubnet(tx: Kysely<Database>, ctx: OperationContext, subnetId: string): Promise<SubnetRow> {
+export async function resolveSubnet(
+  tx: Kysely<Database>,
+  ctx: OperationContext,
+  subnetId: string,
+): Promise<SubnetRow> {
   if (!SUBNET_ID.test(subnetId)) {
     throw ecsError(
       'InvalidParameterException',
@@ -79,8 +74,15 @@ export async function resolveSubnet(tx: Kysely<Database>, ctx: OperationContext,
   const candidates = Array.from({ length: 2 ** (DEFAULT_SUBNET_PREFIX - vpcCidr.prefixLength) }, (_, i) =>
     cidrOf(vpcCidr.network + i * 2 ** (32 - DEFAULT_SUBNET_PREFIX), DEFAULT_SUBNET_PREFIX),
   );
-  const cidr = firstFreeCidr(candidates, siblings.map((s) => parseCidr(s.cidr)));
-  if (!cidr) throw ecsError('InvalidParameterException', `The default VPC ${vpc.vpc_id} has no room for another subnet.`);
+  const cidr = firstFreeCidr(
+    candidates,
+    siblings.map((s) => parseCidr(s.cidr)),
+  );
+  if (!cidr)
+    throw ecsError(
+      'InvalidParameterException',
+      `The default VPC ${vpc.vpc_id} has no room for another subnet.`,
+    );
   const row: SubnetRow = {
     subnet_id: subnetId,
     account: ctx.scope.account,
@@ -139,4 +141,5 @@ export function privateDnsName(scope: Scope, ipv4: string): string {
   return scope.region === 'us-east-1' ? `${host}.ec2.internal` : `${host}.${scope.region}.compute.internal`;
 }
 
-const optional = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
+const optional = <K extends string, V>(k: K, v: V | undefined) =>
+  v === undefined ? {} : ({ [k]: v } as Record<K, V>);

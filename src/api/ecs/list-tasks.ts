@@ -10,10 +10,16 @@ import { requireCluster } from './cluster-lookup.ts';
 import { ecsPage } from './paging.ts';
 
 const isPosition = (v: unknown): v is TaskPosition =>
-  typeof v === 'object' && v !== null && typeof (v as TaskPosition).id === 'string' && typeof (v as TaskPosition).createdAt === 'number';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as TaskPosition).id === 'string' &&
+  typeof (v as TaskPosition).createdAt === 'number';
 
 /** Lists the tasks of a cluster whose desired status is RUNNING (the default) or STOPPED. */
-export async function listTasks(ctx: OperationContext, input: Wire<ListTasksRequest>): Promise<Wire<ListTasksResponse>> {
+export async function listTasks(
+  ctx: OperationContext,
+  input: Wire<ListTasksRequest>,
+): Promise<Wire<ListTasksResponse>> {
   const { limit, after } = ecsPage(input, isPosition);
   if (input.family !== undefined && !NAME_PATTERN.test(input.family)) {
     throw ecsError('InvalidParameterException', 'family must match ^[a-zA-Z0-9\\-_]+$');

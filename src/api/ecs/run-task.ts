@@ -1,25 +1,26 @@
 import type { Failure, RunTaskResponse } from '@aws-sdk/client-ecs';
-import { checkStrategy } from '../../core/ecs/capacity-provider-strategy.ts';
 import { assignProviders } from '../../core/ecs/capacity-placement.ts';
+import { checkStrategy } from '../../core/ecs/capacity-provider-strategy.ts';
 import { checkOverrides } from '../../core/ecs/container-overrides.ts';
+import { taskArn } from '../../core/ecs/ecs-arn.ts';
 import { ecsError } from '../../core/ecs/ecs-errors.ts';
 import { isFargateSize, parseCpuUnits, parseMemoryMiB } from '../../core/ecs/fargate-size.ts';
 import type { TaskPlan, TaskRecord } from '../../core/ecs/task.ts';
 import { newTaskDoc } from '../../core/ecs/task-doc.ts';
-import { taskArn } from '../../core/ecs/ecs-arn.ts';
 import type { Wire } from '../../core/wire.ts';
-import { reservedOnHost, insertTask } from '../../store/tasks.ts';
 import { getTags, putTags, type Tag } from '../../store/tags.ts';
+import { insertTask, reservedOnHost } from '../../store/tasks.ts';
 import type { OperationContext } from '../operation.ts';
 import { requireCluster } from './cluster-lookup.ts';
 import { allocateEni, resolveSubnet } from './eni-allocation.ts';
 import { checkTags } from './tag-rules.ts';
 import { findTaskDefinition } from './task-definition-lookup.ts';
-import { taskView } from './task-view.ts';
 import type { RunInput } from './task-launch.ts';
 import { checkNetworkConfiguration } from './task-launch.ts';
+import { taskView } from './task-view.ts';
 
-const NO_CAPACITY = 'Capacity is unavailable at this time. Please try again later or in a different availability zone';
+const NO_CAPACITY =
+  'Capacity is unavailable at this time. Please try again later or in a different availability zone';
 
 /**
  * Starts up to 10 tasks: records each one PROVISIONING with its ENI already allocated, then
@@ -42,8 +43,10 @@ export async function runTask(ctx: OperationContext, input: RunInput): Promise<W
   const out = await ctx.deps.store.write(async (tx) => {
     const cluster = await requireCluster(tx, ctx, input.cluster);
     const found = await findTaskDefinition(tx, ctx.scope, input.taskDefinition ?? '');
-    if (!found || found.status === 'DELETE_IN_PROGRESS') throw ecsError('ClientException', 'TaskDefinition not found.');
-    if (found.status === 'INACTIVE') throw ecsError('InvalidParameterException', 'TaskDefinition is inactive');
+    if (!found || found.status === 'DELETE_IN_PROGRESS')
+      throw ecsError('ClientException', 'TaskDefinition not found.');
+    if (found.status === 'INACTIVE')
+      throw ecsError('InvalidParameterException', 'TaskDefinition is inactive');
     const td = found.doc;
 
     // Without a launch type or strategy, ECS uses the cluster's default strategy, else EC2.
@@ -78,7 +81,9 @@ export async function runTask(ctx: OperationContext, input: RunInput): Promise<W
     const providers = strategy ? assignProviders(strategy, count) : Array<string>(count).fill('FARGATE');
     const propagated: Tag[] =
       input.propagateTags === 'TASK_DEFINITION' ? await getTags(tx, td.taskDefinitionArn!) : [];
-    const managed: Tag[] = input.enableECSManagedTags ? [{ key: 'aws:ecs:clusterName', value: cluster.name }] : [];
+    const managed: Tag[] = input.enableECSManagedTags
+      ? [{ key: 'aws:ecs:clusterName', value: cluster.name }]
+      : [];
     const allTags = mergeTags(propagated, tags, managed);
 
     const reserved = await reservedOnHost(tx, ctx.deps.host.id);
@@ -96,7 +101,11 @@ export async function runTask(ctx: OperationContext, input: RunInput): Promise<W
       const subnet = subnets[i % subnets.length]!;
       const eni = await allocateEni(tx, ctx, subnet, id, net);
       if (!eni) {
-        failures.push({ arn: subnet.subnet_id, reason: 'ENI_ALLOCATION_FAILED', detail: `The subnet ${subnet.subnet_id} has no free address.` });
+        failures.push({
+          arn: subnet.subnet_id,
+          reason: 'ENI_ALLOCATION_FAILED',
+          detail: `The subnet ${subnet.subnet_id} has no free address.`,
+        });
         continue;
       }
       const plan: TaskPlan = {
@@ -145,10 +154,10 @@ export async function runTask(ctx: OperationContext, input: RunInput): Promise<W
     }
     const tasks = [];
     for (const r of records) tasks.push(await taskView(tx, ctx.scope, r, allTags.length > 0));
-    return { tasks, failures };
+    return { tasks, failures, ids: records.map((r) => r.id) };
   });
-  if (out.tasks.length > 0) ctx.deps.wake('RunTask');
-  return out;
+  ctx.deps.wake(out.ids);
+  return { tasks: out.tasks, failures: out.failures };
 }
 
 /** Later lists win on the same key, so a user's tag beats a propagated one. */

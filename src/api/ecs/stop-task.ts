@@ -9,15 +9,21 @@ import { parseTaskRef } from './task-lookup.ts';
 import { taskView } from './task-view.ts';
 
 /** Asks a task to stop; the reconciler then stops its containers (SIGTERM, then SIGKILL after stopTimeout). */
-export async function stopTask(ctx: OperationContext, input: Wire<StopTaskRequest>): Promise<Wire<StopTaskResponse>> {
+export async function stopTask(
+  ctx: OperationContext,
+  input: Wire<StopTaskRequest>,
+): Promise<Wire<StopTaskResponse>> {
   const reason = input.reason ?? StopReason.userDefault;
-  if (reason.length > 1024) throw ecsError('InvalidParameterException', 'reason can have at most 1024 characters.');
+  if (reason.length > 1024)
+    throw ecsError('InvalidParameterException', 'reason can have at most 1024 characters.');
   const out = await ctx.deps.store.write(async (tx) => {
     const cluster = await requireCluster(tx, ctx, input.cluster);
     const ref = parseTaskRef(ctx.scope, input.cluster, input.task ?? '');
     const t = ref && (await getTask(tx, ctx.scope, ref.id));
-    if (!t || t.cluster !== cluster.name) throw ecsError('InvalidParameterException', 'The referenced task was not found');
-    if (t.desiredStatus === 'STOPPED') return { task: await taskView(tx, ctx.scope, t, false), changed: false };
+    if (!t || t.cluster !== cluster.name)
+      throw ecsError('InvalidParameterException', 'The referenced task was not found');
+    if (t.desiredStatus === 'STOPPED')
+      return { task: await taskView(tx, ctx.scope, t, false), changed: undefined };
     const stopped = {
       ...t,
       desiredStatus: 'STOPPED' as const,
@@ -31,8 +37,8 @@ export async function stopTask(ctx: OperationContext, input: Wire<StopTaskReques
     };
     const saved = await updateTask(tx, ctx.scope, stopped);
     if (!saved) throw ecsError('ServerException', 'The task changed meanwhile; retry.');
-    return { task: await taskView(tx, ctx.scope, saved, false), changed: true };
+    return { task: await taskView(tx, ctx.scope, saved, false), changed: t.id };
   });
-  if (out.changed) ctx.deps.wake('StopTask');
+  if (out.changed) ctx.deps.wake([out.changed]);
   return { task: out.task };
 }

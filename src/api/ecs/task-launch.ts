@@ -21,14 +21,18 @@ export function checkNetworkConfiguration(
   }
   const vpc = config?.awsvpcConfiguration;
   if (!vpc) {
-    throw ecsError('InvalidParameterException', "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+    throw ecsError(
+      'InvalidParameterException',
+      "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+    );
   }
   const subnets = vpc.subnets ?? [];
   const securityGroups = vpc.securityGroups ?? [];
   if (subnets.length === 0) throw ecsError('InvalidParameterException', 'subnets can not be empty.');
   if (subnets.length > 16) throw ecsError('InvalidParameterException', 'subnets can have at most 16 items.');
   if (subnets.some((s) => s === '')) throw ecsError('InvalidParameterException', 'subnet cannot be blank.');
-  if (securityGroups.length > 5) throw ecsError('InvalidParameterException', 'securityGroups can have at most 5 items.');
+  if (securityGroups.length > 5)
+    throw ecsError('InvalidParameterException', 'securityGroups can have at most 5 items.');
   for (const sg of securityGroups) {
     if (sg === '') throw ecsError('InvalidParameterException', 'security group cannot be blank.');
     if (!/^sg-[0-9a-zA-Z]{1,32}$/.test(sg)) {

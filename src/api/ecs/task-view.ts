@@ -6,7 +6,12 @@ import type { Database } from '../../store/schema.ts';
 import { getTags } from '../../store/tags.ts';
 
 /** A task as DescribeTasks answers it; tags only when asked for. */
-export async function taskView(db: Kysely<Database>, scope: Scope, t: TaskRecord, withTags: boolean): Promise<Task> {
+export async function taskView(
+  db: Kysely<Database>,
+  scope: Scope,
+  t: TaskRecord,
+  withTags: boolean,
+): Promise<Task> {
   if (!withTags) return t.doc;
   return { ...t.doc, tags: await getTags(db, taskArn(scope, t.cluster, t.id)) };
 }

@@ -1,5 +1,5 @@
-import { ecsError } from './ecs-errors.ts';
 import type { StrategyItem } from './capacity-provider-strategy.ts';
+import { ecsError } from './ecs-errors.ts';
 
 /**
  * Chooses a capacity provider for each of `count` new tasks, as ECS does: first the base of

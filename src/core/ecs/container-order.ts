@@ -1,5 +1,5 @@
-import type { HealthStatus } from './task-status.ts';
 import type { ContainerDef } from './task-definition.ts';
+import type { HealthStatus } from './task-status.ts';
 
 /** What the task knows of a container while it starts: enough to judge dependsOn conditions. */
 export interface ContainerProgress {
@@ -34,12 +34,16 @@ export function readiness(c: ContainerDef, progress: ReadonlyMap<string, Contain
       case 'SUCCESS':
         if (!p.exited) return { state: 'wait' };
         if (p.exitCode !== 0) {
-          return { state: 'never', reason: `dependency ${p.name} exited with code ${p.exitCode} instead of 0` };
+          return {
+            state: 'never',
+            reason: `dependency ${p.name} exited with code ${p.exitCode} instead of 0`,
+          };
         }
         break;
       case 'HEALTHY':
         if (p.health === 'HEALTHY') break;
-        if (p.exited) return { state: 'never', reason: `dependency ${p.name} exited before it became HEALTHY` };
+        if (p.exited)
+          return { state: 'never', reason: `dependency ${p.name} exited before it became HEALTHY` };
         return { state: 'wait' };
       default:
         return { state: 'never', reason: `unknown dependency condition ${d.condition}` };
@@ -55,7 +59,8 @@ export function readiness(c: ContainerDef, progress: ReadonlyMap<string, Contain
  */
 export function stopWaves(containers: readonly ContainerDef[]): string[][] {
   const dependents = new Map<string, Set<string>>(containers.map((c) => [c.name!, new Set()]));
-  for (const c of containers) for (const d of c.dependsOn ?? []) dependents.get(d.containerName!)?.add(c.name!);
+  for (const c of containers)
+    for (const d of c.dependsOn ?? []) dependents.get(d.containerName!)?.add(c.name!);
   const waves: string[][] = [];
   const done = new Set<string>();
   while (done.size < containers.length) {

@@ -32,7 +32,9 @@ export function effectiveContainers(td: TaskDefinition, overrides: TaskOverrides
       ...(o.cpu !== undefined && { cpu: o.cpu }),
       ...(o.memory !== undefined && { memory: o.memory }),
       ...(o.memoryReservation !== undefined && { memoryReservation: o.memoryReservation }),
-      ...(o.environmentFiles !== undefined && { environmentFiles: [...(c.environmentFiles ?? []), ...o.environmentFiles] }),
+      ...(o.environmentFiles !== undefined && {
+        environmentFiles: [...(c.environmentFiles ?? []), ...o.environmentFiles],
+      }),
     };
   });
 }

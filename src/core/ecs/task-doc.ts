@@ -1,8 +1,8 @@
 import type { Scope } from '../scope.ts';
 import { epochSeconds } from '../wire.ts';
+import { effectiveContainers } from './container-overrides.ts';
 import { clusterArn, containerArn, taskArn } from './ecs-arn.ts';
 import type { Task, TaskOverrides, TaskPlan } from './task.ts';
-import { effectiveContainers } from './container-overrides.ts';
 
 export interface NewTask {
   scope: Scope;

@@ -30,7 +30,8 @@ export function canMove(from: TaskStatus, to: TaskStatus): boolean {
   return NEXT[from].includes(to);
 }
 
-export const isStopping = (s: TaskStatus): boolean => TASK_STATUSES.indexOf(s) >= TASK_STATUSES.indexOf('DEACTIVATING');
+export const isStopping = (s: TaskStatus): boolean =>
+  TASK_STATUSES.indexOf(s) >= TASK_STATUSES.indexOf('DEACTIVATING');
 
 /** Why a task stopped, as ECS codes it. */
 export const StopCode = {

@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.ts';
+import { forgetStoppedTasks, purgeDeletedTaskDefinitions } from '../store/janitor-queries.ts';
+import type { Store } from '../store/store.ts';
+
+export interface JanitorOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** How long STOPPED tasks stay describable; ECS keeps them at least an hour. @default 3_600_000 */
+  stoppedTaskRetentionMs?: number;
+  /** @default 60_000 */
+  intervalMs?: number;
+}
+
+/**
+ * Forgets what ECS forgets after a while: STOPPED tasks past their retention, and task
+ * definitions whose deletion was asked for once no task uses them any more.
+ */
+export class Janitor {
+  readonly #o: Required<JanitorOptions>;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: JanitorOptions) {
+    this.#o = { stoppedTaskRetentionMs: 3_600_000, intervalMs: 60_000, ...options };
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      this.tick().catch((err: unknown) => this.#o.log.error({ err }, 'janitor failed'));
+    }, this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async tick(): Promise<void> {
+    const before = this.#o.clock.now() - this.#o.stoppedTaskRetentionMs;
+    await this.#o.store.write(async (tx) => {
+      const tasks = await forgetStoppedTasks(tx, before);
+      const defs = await purgeDeletedTaskDefinitions(tx);
+      if (tasks + defs > 0)
+        this.#o.log.info(
+          { tasks, taskDefinitions: defs },
+          'forgot stopped tasks and deleted task definitions',
+        );
+    });
+  }
+}

@@ -25,6 +25,7 @@ export interface Neargate {
   readonly url: string;
   /** The root key pair, when this start created it (it is shown once, then only its id is kept known). */
   readonly createdRootKey: { id: string; secret: string } | undefined;
+  readonly config: Config;
   readonly store: Store;
   readonly agent: LocalAgent;
   readonly reconciler: TaskReconciler;
@@ -108,6 +109,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     return {
       url: `http://${host}:${port}`,
       createdRootKey,
+      config,
       store,
       agent,
       reconciler,

@@ -248,6 +248,16 @@ export class LocalAgent implements HostAgent {
     return [...ids].filter((id) => /^[0-9a-f]{32}$/.test(id));
   }
 
+  /**
+   * Removes everything this agent made on the host: every task, the subnet bridges and
+   * nftables tables of its prefix, its cgroup parent. For tests and `uninstall`, not for restarts.
+   */
+  async teardown(): Promise<void> {
+    for (const taskId of await this.tasksOnHost()) await this.releaseTask(taskId);
+    await this.#network.teardown();
+    await this.#cgroups.removeParent();
+  }
+
   onChange(listener: (taskId: string) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

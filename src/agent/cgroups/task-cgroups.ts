@@ -58,6 +58,11 @@ export class TaskCgroups {
     await removeCgroup(this.mounts, this.taskPath(taskId), options);
   }
 
+  /** Removes the parent cgroup itself, once no task cgroup is left in it. */
+  async removeParent(options: RemoveCgroupOptions = {}): Promise<void> {
+    await removeCgroup(this.mounts, this.parentPath, options);
+  }
+
   /** Task ids that have a cgroup on this host, in any tree: for cleanup after a crash. */
   async list(): Promise<string[]> {
     const ids = new Set<string>();

@@ -12,13 +12,14 @@ export const TASK_STATUSES = [
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
- * Where a task may go from each status. A task that fails while starting skips ahead to the
- * stopping half (it still gives back what it took); nothing ever moves backwards.
+ * Where a task may go from each status. A task stopped on its way up joins the stopping half
+ * (it still gives back what it took): at DEPROVISIONING when nothing ran yet, else at
+ * DEACTIVATING. Nothing ever moves backwards.
  */
 export const NEXT: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
-  PROVISIONING: ['PENDING', 'DEPROVISIONING', 'STOPPED'],
-  PENDING: ['ACTIVATING', 'STOPPING', 'DEPROVISIONING'],
-  ACTIVATING: ['RUNNING', 'DEACTIVATING', 'STOPPING'],
+  PROVISIONING: ['PENDING', 'DEPROVISIONING'],
+  PENDING: ['ACTIVATING', 'DEACTIVATING'],
+  ACTIVATING: ['RUNNING', 'DEACTIVATING'],
   RUNNING: ['DEACTIVATING'],
   DEACTIVATING: ['STOPPING'],
   STOPPING: ['DEPROVISIONING'],

@@ -1,0 +1,153 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type ContainerDefinition,
+  DescribeTasksCommand,
+  type ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  RunTaskCommand,
+  type RunTaskCommandInput,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { type ImageSpec, writeImageArchive } from '../fixtures/images.ts';
+import { ecsClient } from './ecs-client.ts';
+import { startTestNeargate, type TestNeargate } from './neargate.ts';
+
+/** Whether this machine can run tasks; the reason when it cannot. */
+export const cannotRunTasks: string | false =
+  process.getuid?.() !== 0 ? 'running tasks needs root (and runc, conmon, iproute2, nftables: npm test installs them)' : false;
+
+/** A loop that ends on SIGTERM at once, as a well-behaved service does (busybox sh as pid 1 ignores it otherwise). */
+export const SERVE = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'];
+
+export interface TaskNeargate extends TestNeargate {
+  client: ECSClient;
+  /** Loads images built from the busybox fixture into the agent. */
+  loadImages(specs: ImageSpec[]): Promise<string[]>;
+}
+
+let instance = 0;
+
+/**
+ * A neargate that runs real tasks, with its own names on the host (prefix, cgroup parent,
+ * VPC addresses), so it keeps clear of others; busybox:latest is loaded. stop() stops its
+ * tasks and removes all it made on the host.
+ */
+export async function startTaskNeargate(
+  opts: Parameters<typeof startTestNeargate>[0] = {},
+): Promise<TaskNeargate> {
+  instance++;
+  const tag = `t${(process.pid % 100).toString(36)}${instance.toString(36)}`.slice(0, 4);
+  const second = 200 + ((process.pid + instance * 7) % 50);
+  const ng = await startTestNeargate({
+    hostPrefix: tag,
+    cgroupParent: `/neargate-test-${tag}`,
+    defaultVpcCidrs: [`10.${second}.0.0/16`],
+    ...opts,
+  });
+  const client = ecsClient(ng);
+  const loadImages = async (specs: ImageSpec[]) => {
+    const dir = await mkdtemp(join(tmpdir(), 'neargate-images-'));
+    try {
+      const file = join(dir, 'images.tar');
+      await writeImageArchive(file, specs, { format: 'docker' });
+      return await ng.agent.images.load(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  await loadImages([{ references: ['busybox:latest'] }]);
+  return {
+    ...ng,
+    client,
+    loadImages,
+    async stop() {
+      await stopAllTasks(client).catch(() => {});
+      await ng.agent.teardown().catch(() => {});
+      await ng.stop();
+    },
+  };
+}
+
+/** Stops every task of the default cluster and waits until all are STOPPED. */
+async function stopAllTasks(client: ECSClient) {
+  const { taskArns = [] } = await client.send(new ListTasksCommand({}));
+  await Promise.all(taskArns.map((task) => client.send(new StopTaskCommand({ task }))));
+  for (const task of taskArns) await waitForTask(client, task, (t) => t.lastStatus === 'STOPPED', 60_000);
+}
+
+let family = 0;
+
+/** Registers a Fargate task definition of busybox containers; returns its ARN. */
+export async function registerTask(
+  client: ECSClient,
+  containers: ContainerDefinition[],
+  extra: Partial<RegisterTaskDefinitionCommandInput> = {},
+): Promise<string> {
+  const out = await client.send(
+    new RegisterTaskDefinitionCommand({
+      family: `test-${process.pid}-${++family}`,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: containers.map((c) => ({ image: 'busybox', ...c })),
+      ...extra,
+    }),
+  );
+  return out.taskDefinition!.taskDefinitionArn!;
+}
+
+export const SUBNET = 'subnet-0000000a';
+
+/** Runs one task on Fargate in SUBNET and returns it as RunTask answered. */
+export async function runTask(client: ECSClient, taskDefinition: string, extra: Partial<RunTaskCommandInput> = {}) {
+  const out = await client.send(
+    new RunTaskCommand({
+      taskDefinition,
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: [SUBNET] } },
+      ...extra,
+    }),
+  );
+  if (!out.tasks?.[0]) throw new Error(`RunTask started nothing: ${JSON.stringify(out.failures)}`);
+  return out.tasks[0];
+}
+
+export async function describeTask(client: ECSClient, taskArn: string): Promise<Task> {
+  const out = await client.send(new DescribeTasksCommand({ tasks: [taskArn], include: ['TAGS'] }));
+  const t = out.tasks?.[0];
+  if (!t) throw new Error(`no task ${taskArn}: ${JSON.stringify(out.failures)}`);
+  return t;
+}
+
+/** Polls DescribeTasks until `done` holds, or fails after `timeoutMs` with the last task seen. */
+export async function waitForTask(
+  client: ECSClient,
+  taskArn: string,
+  done: (t: Task) => boolean,
+  timeoutMs = 30_000,
+): Promise<Task> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Task | undefined;
+  while (Date.now() < deadline) {
+    last = await describeTask(client, taskArn);
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`task did not get there in ${timeoutMs} ms: ${JSON.stringify(last, null, 1)}`);
+}
+
+export const isRunning = (t: Task) => t.lastStatus === 'RUNNING';
+export const isStopped = (t: Task) => t.lastStatus === 'STOPPED';
+
+/** The task's private IPv4 address from its ENI attachment. */
+export function taskIp(t: Task): string {
+  const v = t.attachments?.[0]?.details?.find((d) => d.name === 'privateIPv4Address')?.value;
+  if (!v) throw new Error('task has no ENI address');
+  return v;
+}

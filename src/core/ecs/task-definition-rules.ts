@@ -78,6 +78,7 @@ export function normalizeTaskDefinition(
     normalizeContainer(c, { networkMode, fargate, taskMemoryMiB: memoryMiB }),
   );
   checkNames(normalized);
+  checkVolumes(normalized, input.volumes ?? []);
   checkResources(normalized, cpuUnits, memoryMiB);
   if (!normalized.some((c) => c.essential))
     throw fail("Task definition doesn't have any essential container.");
@@ -243,6 +244,26 @@ function checkNames(containers: readonly ContainerDef[]) {
   for (const c of containers) {
     if (seen.has(c.name!)) throw fail('Container names must be unique within a Task Definition.');
     seen.add(c.name!);
+  }
+}
+
+function checkVolumes(containers: readonly ContainerDef[], volumes: readonly { name?: string | undefined }[]) {
+  const declared = new Set(volumes.map((v) => v.name));
+  const names = new Set(containers.map((c) => c.name));
+  for (const c of containers) {
+    for (const m of c.mountPoints ?? []) {
+      if (!m.sourceVolume || !declared.has(m.sourceVolume)) {
+        throw fail(`Invalid 'mountPoints' setting for container '${c.name}'. The volume '${m.sourceVolume}' is not defined in the task definition.`);
+      }
+      if (!m.containerPath?.startsWith('/')) {
+        throw fail(`Invalid 'mountPoints' setting for container '${c.name}'. The containerPath must be an absolute path.`);
+      }
+    }
+    for (const v of c.volumesFrom ?? []) {
+      if (!v.sourceContainer || !names.has(v.sourceContainer)) {
+        throw fail(`Invalid 'volumesFrom' setting for container '${c.name}'. The container '${v.sourceContainer}' is not defined in the task definition.`);
+      }
+    }
   }
 }
 

@@ -81,7 +81,7 @@ export async function updateTask<T extends TaskRecord>(
   t: T,
 ): Promise<T | undefined> {
   const next: T = { ...t, version: t.version + 1, doc: { ...t.doc, version: t.version + 1 } };
-  const { id, version: _old, ...rest } = toRow(scope, next);
+  const { id, ...rest } = toRow(scope, next);
   const res = await db
     .updateTable('tasks')
     .set(rest)

@@ -9,6 +9,7 @@ import { listSettings, putSetting } from '../../src/store/account-settings.ts';
 import { getCluster, listClusters, putCluster } from '../../src/store/clusters.ts';
 import { openStore, type Store, type StoreLocation } from '../../src/store/store.ts';
 import { deleteTags, getTags, putTags } from '../../src/store/tags.ts';
+import { getTask, insertTask, updateTask } from '../../src/store/tasks.ts';
 import {
   insertTaskDefinition,
   listFamilies,
@@ -198,6 +199,37 @@ for (const [dialect, makePlace, skip] of dialects) {
         [],
         'prefixes are case-sensitive',
       );
+    });
+
+    test('a task written from a stale read is refused: optimistic concurrency on its version', async () => {
+      const task = {
+        id: 'f'.repeat(32),
+        cluster: 'default',
+        family: 'f',
+        revision: 1,
+        lastStatus: 'PROVISIONING' as const,
+        desiredStatus: 'RUNNING' as const,
+        startedBy: undefined,
+        group: 'family:f',
+        serviceName: undefined,
+        launchType: 'FARGATE',
+        host: 'local',
+        createdAt: 1,
+        stoppedAt: undefined,
+        version: 1,
+        doc: { version: 1 },
+        plan: { cpuUnits: 256, memoryMiB: 512 } as never,
+      };
+      await insertTask(store.db, scope, task);
+      const first = await updateTask(store.db, scope, { ...task, lastStatus: 'PENDING' });
+      assert.equal(first?.version, 2);
+      assert.equal(await updateTask(store.db, scope, { ...task, desiredStatus: 'STOPPED' }), undefined, 'a stale write loses');
+      const now = await getTask(store.db, scope, task.id);
+      assert.equal(now?.lastStatus, 'PENDING');
+      assert.equal(now?.desiredStatus, 'RUNNING');
+      assert.equal(now?.version, 2);
+      assert.equal(now?.doc.version, 2);
+      assert.equal((await updateTask(store.db, scope, { ...now!, desiredStatus: 'STOPPED' }))?.version, 3);
     });
 
     test('tags upsert and delete by key', async () => {

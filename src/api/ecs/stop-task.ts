@@ -16,7 +16,18 @@ export async function stopTask(
   const reason = input.reason ?? StopReason.userDefault;
   if (reason.length > 1024)
     throw ecsError('InvalidParameterException', 'reason can have at most 1024 characters.');
-  const out = await ctx.deps.store.write(async (tx) => {
+  // On PostgreSQL the reconciler may write the task between our read and write: try again.
+  for (let attempt = 0; ; attempt++) {
+    const out = await stopOnce(ctx, input, reason);
+    if (out === 'conflict' && attempt < 5) continue;
+    if (out === 'conflict') throw ecsError('ServerException', 'The task kept changing; try again.');
+    if (out.changed) ctx.deps.wake([out.changed]);
+    return { task: out.task };
+  }
+}
+
+async function stopOnce(ctx: OperationContext, input: Wire<StopTaskRequest>, reason: string) {
+  return ctx.deps.store.write(async (tx) => {
     const cluster = await requireCluster(tx, ctx, input.cluster);
     const ref = parseTaskRef(ctx.scope, input.cluster, input.task ?? '');
     const t = ref && (await getTask(tx, ctx.scope, ref.id));
@@ -36,9 +47,7 @@ export async function stopTask(
       },
     };
     const saved = await updateTask(tx, ctx.scope, stopped);
-    if (!saved) throw ecsError('ServerException', 'The task changed meanwhile; retry.');
+    if (!saved) return 'conflict' as const;
     return { task: await taskView(tx, ctx.scope, saved, false), changed: t.id };
   });
-  if (out.changed) ctx.deps.wake([out.changed]);
-  return { task: out.task };
 }

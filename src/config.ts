@@ -105,6 +105,9 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       logLevel: env.NEARGATE_LOG_LEVEL,
       cpuOvercommit: env.NEARGATE_CPU_OVERCOMMIT,
       memoryOvercommit: env.NEARGATE_MEMORY_OVERCOMMIT,
+      defaultVpcCidrs: env.NEARGATE_DEFAULT_VPC_CIDRS?.split(','),
+      hostPrefix: env.NEARGATE_HOST_PREFIX,
+      cgroupParent: env.NEARGATE_CGROUP_PARENT,
     }),
     ...stripUndefined(opts),
   });

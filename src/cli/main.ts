@@ -40,7 +40,12 @@ program
     'after',
     `
 Environment:
-  NEARGATE_ACCESS_KEY_ID, NEARGATE_SECRET_ACCESS_KEY   use this root key pair instead of a generated one`,
+  NEARGATE_ACCESS_KEY_ID, NEARGATE_SECRET_ACCESS_KEY   use this root key pair instead of a generated one
+  NEARGATE_CPU_OVERCOMMIT       how many times the host's cpus tasks may reserve (default: 4)
+  NEARGATE_MEMORY_OVERCOMMIT    how many times the host's memory tasks may reserve (default: 1)
+  NEARGATE_DEFAULT_VPC_CIDRS    comma-separated CIDRs for default VPCs (default: 172.31.0.0/16, 172.30.0.0/16, ...)
+  NEARGATE_HOST_PREFIX          prefix of the bridges, veths and netns neargate makes (default: ng)
+  NEARGATE_CGROUP_PARENT        the cgroup tasks live under (default: /neargate)`,
   )
   .action(upCommand);
 

@@ -42,11 +42,11 @@ export async function startTaskNeargate(
 ): Promise<TaskNeargate> {
   instance++;
   const tag = `t${(process.pid % 100).toString(36)}${instance.toString(36)}`.slice(0, 4);
-  const second = 200 + ((process.pid + instance * 7) % 50);
+  const second = 200 + ((process.pid + instance * 7) % 25) * 2;
   const ng = await startTestNeargate({
     hostPrefix: tag,
     cgroupParent: `/neargate-test-${tag}`,
-    defaultVpcCidrs: [`10.${second}.0.0/16`],
+    defaultVpcCidrs: [`10.${second}.0.0/16`, `10.${second + 1}.0.0/16`],
     ...opts,
   });
   const client = ecsClient(ng);

@@ -5,6 +5,7 @@ import {
   type ContainerDefinition,
   DescribeTasksCommand,
   type ECSClient,
+  ListClustersCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
@@ -73,11 +74,14 @@ export async function startTaskNeargate(
   };
 }
 
-/** Stops every task of the default cluster and waits until all are STOPPED. */
+/** Stops every task of every cluster and waits until all are STOPPED. */
 async function stopAllTasks(client: ECSClient) {
-  const { taskArns = [] } = await client.send(new ListTasksCommand({}));
-  await Promise.all(taskArns.map((task) => client.send(new StopTaskCommand({ task }))));
-  for (const task of taskArns) await waitForTask(client, task, (t) => t.lastStatus === 'STOPPED', 60_000);
+  const { clusterArns = [] } = await client.send(new ListClustersCommand({}));
+  for (const cluster of clusterArns) {
+    const { taskArns = [] } = await client.send(new ListTasksCommand({ cluster }));
+    await Promise.all(taskArns.map((task) => client.send(new StopTaskCommand({ cluster, task }))));
+    for (const task of taskArns) await waitForTask(client, task, (t) => t.lastStatus === 'STOPPED', 60_000);
+  }
 }
 
 let family = 0;
@@ -118,8 +122,10 @@ export async function runTask(client: ECSClient, taskDefinition: string, extra: 
   return out.tasks[0];
 }
 
+/** Describes a task by ARN, in the cluster its ARN names. */
 export async function describeTask(client: ECSClient, taskArn: string): Promise<Task> {
-  const out = await client.send(new DescribeTasksCommand({ tasks: [taskArn], include: ['TAGS'] }));
+  const cluster = taskArn.split('/').at(-2);
+  const out = await client.send(new DescribeTasksCommand({ tasks: [taskArn], include: ['TAGS'], ...(cluster && { cluster }) }));
   const t = out.tasks?.[0];
   if (!t) throw new Error(`no task ${taskArn}: ${JSON.stringify(out.failures)}`);
   return t;

@@ -81,9 +81,11 @@ export class LocalAgent implements HostAgent {
   async prepareTask(spec: TaskSpec, opts: CallOptions = {}): Promise<void> {
     const n = spec.network;
     const dirs = taskDirs(this.#tasksDir, spec.taskId);
+    const t0 = performance.now();
+    const timed = <T>(what: string, p: Promise<T>) => p.finally(() => this.#log.debug({ what, ms: Math.round(performance.now() - t0) }, 'prepare'));
     try {
       await Promise.all([
-        this.#network.createTaskNetns(
+        timed('netns', this.#network.createTaskNetns(
           spec.taskId,
           {
             subnet: { vpcId: n.vpcId, vpcCidr: n.vpcCidr, subnetId: n.subnetId, cidr: n.subnetCidr },
@@ -93,9 +95,9 @@ export class LocalAgent implements HostAgent {
             eniId: n.eniId,
           },
           opts,
-        ),
-        this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB }),
-        writeTaskFiles(dirs, spec),
+        )),
+        timed('cgroup', this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB })),
+        timed('files', writeTaskFiles(dirs, spec)),
       ]);
     } catch (err) {
       throw new AgentError(
@@ -118,11 +120,15 @@ export class LocalAgent implements HostAgent {
 
   async startContainer(spec: ContainerSpec, opts: CallOptions = {}): Promise<{ runtimeId: string }> {
     const id = runtimeId(spec.taskId, spec.name);
+    const t0 = performance.now();
+    const lap = (what: string) => this.#log.debug({ what, ms: Math.round(performance.now() - t0) }, 'start');
     const current = await this.#runtime.inspect(id);
+    lap('inspect');
     if (current.status === 'running' || current.status === 'stopped') return { runtimeId: id };
-    if (current.status === 'missing') await this.#create(id, spec, opts);
+    if (current.status === 'missing') await this.#create(id, spec, opts, lap);
     try {
       await this.#runtime.start(id, opts);
+      lap('started');
     } catch (err) {
       throw new AgentError('CannotStartContainerError', (err as Error).message);
     }
@@ -130,13 +136,15 @@ export class LocalAgent implements HostAgent {
     return { runtimeId: id };
   }
 
-  async #create(id: string, spec: ContainerSpec, opts: CallOptions) {
+  async #create(id: string, spec: ContainerSpec, opts: CallOptions, lap: (what: string) => void) {
     const dirs = taskDirs(this.#tasksDir, spec.taskId);
     const image = await this.images.resolve(spec.image);
     if (!image)
       throw new AgentError('CannotPullContainerError', `failed to resolve ref ${spec.image}: not found`);
     const containerDir = dirs.container(spec.name);
+    lap('resolved');
     const rootfs = await this.images.mountRootfs(image, containerDir, opts);
+    lap('mounted');
     const cmd = containerCommand(spec, image.config);
     if (cmd.args.length === 0) {
       throw new AgentError('CannotStartContainerError', 'Error response from daemon: No command specified');
@@ -196,6 +204,7 @@ export class LocalAgent implements HostAgent {
     } catch (err) {
       throw new AgentError('CannotStartContainerError', (err as Error).message);
     }
+    lap('created');
   }
 
   async stopContainer(

@@ -43,7 +43,9 @@ export async function driveTask(d: DriverDeps, id: string): Promise<number | und
   for (let i = 0; i < MAX_STEPS; i++) {
     const t = await getTaskById(d.store.db, id);
     if (!t || t.lastStatus === 'STOPPED') return undefined;
+    const began = performance.now();
     const step = t.desiredStatus === 'STOPPED' ? await stopStep(d, t) : await startStep(d, t);
+    d.log.debug({ taskId: id, status: t.lastStatus, ms: Math.round(performance.now() - began) }, 'task step');
     if (step.next && step.next !== t) {
       const saved = await d.store.write(async (tx) => {
         const ok = await updateTask(tx, t.scope, step.next!);

@@ -49,7 +49,8 @@ export class TaskCgroups {
   /** Creates the task's cgroup with its limits (again, if it exists) and returns its path. */
   async create(taskId: string, limits: TaskCgroupLimits): Promise<string> {
     const path = this.taskPath(taskId);
-    await applyCgroupPlan(planTaskCgroup(this.mounts, path, limits));
+    // A cgroup mkdir waits for the kernel (an RCU grace period): v1 hierarchies go in parallel.
+    await Promise.all(hierarchies(this.mounts).map((m) => applyCgroupPlan(planTaskCgroup(m, path, limits))));
     return path;
   }
 
@@ -77,6 +78,16 @@ export class TaskCgroups {
     }
     return [...ids].sort();
   }
+}
+
+/** The mounts split into one per v1 hierarchy (controllers mounted together stay together); v2 is one. */
+function hierarchies(mounts: CgroupMounts): CgroupMounts[] {
+  if (mounts.mode === 'v2') return [mounts];
+  const byRoot = new Map<string, Record<string, string>>();
+  for (const [controller, root] of Object.entries(mounts.v1)) {
+    byRoot.set(root, { ...byRoot.get(root), [controller]: root });
+  }
+  return [...byRoot.values()].map((v1) => ({ ...mounts, v1 }));
 }
 
 function checkName(what: string, name: string): string {

@@ -76,6 +76,13 @@ export class ContainerFiles {
     return text !== null && Number.isInteger(pid) && pid > 0 ? pid : null;
   }
 
+  /** The container init's host pid, as conmon wrote it. */
+  async containerPid(id: string): Promise<number | null> {
+    const text = await readFile(this.layout.file(id, 'pid'), 'utf8').catch(() => null);
+    const pid = Number(text?.trim());
+    return text !== null && Number.isInteger(pid) && pid > 0 ? pid : null;
+  }
+
   async conmonAlive(id: string): Promise<boolean> {
     const pid = await this.conmonPid(id);
     return pid !== null && isConmonAlive(pid, id);

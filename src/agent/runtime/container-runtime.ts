@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -226,6 +226,19 @@ export class ContainerRuntime {
   /** The container's state, from runc's state, conmon's exit file and the cgroup. */
   async inspect(id: string, options: { signal?: AbortSignal } = {}): Promise<ContainerInfo> {
     checkId(id);
+    // Most states show in conmon's files; asking runc costs a process, which hundreds of tasks
+    // observed at once cannot afford. An exit file means stopped; a started container whose
+    // conmon lives is running (its exit file comes when it ends).
+    const files = this.#files;
+    const [ended, startedAt, record] = await Promise.all([files.hasExitFile(id), files.startedAt(id), files.record(id)]);
+    if (ended) return this.#describe(id, null);
+    if (record === null && !existsSync(join(this.#layout.runcRoot, id))) return missing(id);
+    if (startedAt !== null && record !== null && (await files.conmonAlive(id))) {
+      const pid = await files.containerPid(id);
+      if (pid !== null) {
+        return this.#describe(id, { id, pid, status: 'running', bundle: record.bundleDir, created: new Date(record.createdAt).toISOString() });
+      }
+    }
     return this.#describe(id, await this.#runc.state(id, options));
   }
 

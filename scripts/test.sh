@@ -8,6 +8,7 @@ source scripts/postgres.sh
 export NEARGATE_TEST_POSTGRES_URL
 # The SDK warns that its 2027 releases will need Node 22; package-lock.json pins one that runs on 20.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+export UV_THREADPOOL_SIZE=64
 node_modules/.bin/tsc --noEmit
 node_modules/.bin/biome check .
 shopt -s globstar nullglob

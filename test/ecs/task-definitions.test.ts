@@ -193,6 +193,25 @@ describe('revisions, describe, list, deregister and delete', () => {
     assert.deepEqual(every.families, ['fam-gone', 'fam-live']);
   });
 
+  test('describe, list and deregister through the CLI', async () => {
+    const reg = await aws(ng.env, [
+      'ecs', 'register-task-definition', '--family', 'cli-td', '--requires-compatibilities', 'FARGATE',
+      '--network-mode', 'awsvpc', '--cpu', '256', '--memory', '512',
+      '--container-definitions', '[{"name":"a","image":"busybox"}]', '--tags', 'key=k,value=v',
+    ]);
+    assert.equal(reg.code, 0, reg.stderr);
+    const d = await aws(ng.env, ['ecs', 'describe-task-definition', '--task-definition', 'cli-td', '--include', 'TAGS']);
+    assert.equal(d.json.taskDefinition.taskDefinitionArn, tdArn('cli-td', 1));
+    assert.deepEqual(d.json.tags, [{ key: 'k', value: 'v' }]);
+    const l = await aws(ng.env, ['ecs', 'list-task-definitions', '--family-prefix', 'cli-td']);
+    assert.deepEqual(l.json.taskDefinitionArns, [tdArn('cli-td', 1)]);
+    const dr = await aws(ng.env, ['ecs', 'deregister-task-definition', '--task-definition', 'cli-td:1']);
+    assert.equal(dr.json.taskDefinition.status, 'INACTIVE');
+    // Debian's awscli 2.9 predates DeleteTaskDefinitions; the SDK tests drive it.
+    const missing = await aws(ng.env, ['ecs', 'describe-task-definition', '--task-definition', 'cli-td:2']);
+    assert.match(missing.stderr, /ClientException.*Unable to describe task definition\./);
+  });
+
   test('the CLI lists families and paginates by itself', async () => {
     const out = await aws(ng.env, [
       'ecs',

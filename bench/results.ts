@@ -12,7 +12,10 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 export async function record(title: string, command: string, body: string): Promise<void> {
   process.stdout.write(`\n${body}\n`);
   const section = `## ${title}\n\nCommand: \`${command}\`\n\nRun ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${(await machine()).trim()}).\n\n${body}\n`;
-  const current = await readFile(FILE, 'utf8').catch(() => '# Benchmark results\n\nEach section is the last run of one benchmark under bench/, with the command that produced it.\n');
+  const current = await readFile(FILE, 'utf8').catch(
+    () =>
+      '# Benchmark results\n\nEach section is the last run of one benchmark under bench/, with the command that produced it.\n',
+  );
   const start = current.indexOf(`## ${title}\n`);
   if (start < 0) {
     await writeFile(FILE, `${current.trimEnd()}\n\n${section}`);

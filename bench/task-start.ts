@@ -6,7 +6,7 @@
  *   node --import tsx bench/task-start.ts [--tasks 50] [--burst 100]
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,8 +17,8 @@ import {
   RunTaskCommand,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
-import { startTaskNeargate } from '../test/support/tasks.ts';
 import { busyboxLayer, layerTar, writeImageArchive } from '../test/fixtures/images.ts';
+import { startTaskNeargate } from '../test/support/tasks.ts';
 import { markdownTable, ms, percentile, record } from './results.ts';
 
 const run = promisify(execFile);
@@ -40,7 +40,13 @@ async function neargateLatencies() {
         networkMode: 'awsvpc',
         cpu: '256',
         memory: '512',
-        containerDefinitions: [{ name: 'app', image: 'busybox', command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'] }],
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'busybox',
+            command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'],
+          },
+        ],
       }),
     );
     const arn = taskDefinition!.taskDefinitionArn!;
@@ -48,7 +54,9 @@ async function neargateLatencies() {
     const internal: number[] = [];
     for (let i = 0; i < N + 3; i++) {
       const t0 = performance.now();
-      const out = await ng.client.send(new RunTaskCommand({ taskDefinition: arn, launchType: 'FARGATE', networkConfiguration: net }));
+      const out = await ng.client.send(
+        new RunTaskCommand({ taskDefinition: arn, launchType: 'FARGATE', networkConfiguration: net }),
+      );
       const task = out.tasks![0]!.taskArn!;
       for (;;) {
         const d = await ng.client.send(new DescribeTasksCommand({ tasks: [task] }));
@@ -77,7 +85,12 @@ async function neargateLatencies() {
     await Promise.all(
       Array.from({ length: BURST / 10 }, async () => {
         const out = await ng.client.send(
-          new RunTaskCommand({ taskDefinition: arn, launchType: 'FARGATE', networkConfiguration: net, count: 10 }),
+          new RunTaskCommand({
+            taskDefinition: arn,
+            launchType: 'FARGATE',
+            networkConfiguration: net,
+            count: 10,
+          }),
         );
         if (out.failures?.length) throw new Error(JSON.stringify(out.failures));
         started.push(...out.tasks!.map((t) => t.taskArn!));
@@ -104,10 +117,14 @@ async function neargateLatencies() {
 async function waitAllStopped(client: import('@aws-sdk/client-ecs').ECSClient) {
   for (;;) {
     const { taskArns = [] } = await client.send(new ListTasksCommand({}));
-    const d = taskArns.length ? await client.send(new DescribeTasksCommand({ tasks: taskArns.slice(0, 100) })) : { tasks: [] };
+    const d = taskArns.length
+      ? await client.send(new DescribeTasksCommand({ tasks: taskArns.slice(0, 100) }))
+      : { tasks: [] };
     if ((d.tasks ?? []).every((t) => t.lastStatus === 'STOPPED') && taskArns.length <= 100) {
       const stopped = await client.send(new ListTasksCommand({ desiredStatus: 'STOPPED', maxResults: 100 }));
-      const s = stopped.taskArns?.length ? await client.send(new DescribeTasksCommand({ tasks: stopped.taskArns })) : { tasks: [] };
+      const s = stopped.taskArns?.length
+        ? await client.send(new DescribeTasksCommand({ tasks: stopped.taskArns }))
+        : { tasks: [] };
       if ((s.tasks ?? []).every((t) => t.lastStatus === 'STOPPED')) return;
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -145,7 +162,11 @@ async function dockerRun(): Promise<number[] | undefined> {
   if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'neargate-bench-docker-'));
   try {
-    await writeImageArchive(join(dir, 'img.tar'), { references: ['neargate-bench-busybox:latest'] }, { format: 'docker' });
+    await writeImageArchive(
+      join(dir, 'img.tar'),
+      { references: ['neargate-bench-busybox:latest'] },
+      { format: 'docker' },
+    );
     await run('docker', ['load', '-i', join(dir, 'img.tar')]);
     const times: number[] = [];
     for (let i = 0; i < N + 3; i++) {
@@ -162,10 +183,23 @@ async function dockerRun(): Promise<number[] | undefined> {
 const ng = await neargateLatencies();
 const runc = await rawRunc();
 const docker = await dockerRun();
-const row = (what: string, xs: number[], note: string) => [what, ms(percentile(xs, 50)), ms(percentile(xs, 95)), note];
+const row = (what: string, xs: number[], note: string) => [
+  what,
+  ms(percentile(xs, 50)),
+  ms(percentile(xs, 95)),
+  note,
+];
 const rows = [
-  row('neargate RunTask → RUNNING, seen by DescribeTasks', ng.observed, 'the API, the store, netns + veth, cgroup, overlayfs, conmon + runc create/start'),
-  row('neargate createdAt → startedAt (its own timestamps)', ng.internal, 'the same, without the client polling'),
+  row(
+    'neargate RunTask → RUNNING, seen by DescribeTasks',
+    ng.observed,
+    'the API, the store, netns + veth, cgroup, overlayfs, conmon + runc create/start',
+  ),
+  row(
+    'neargate createdAt → startedAt (its own timestamps)',
+    ng.internal,
+    'the same, without the client polling',
+  ),
   row('raw `runc run true` of the same rootfs', runc, 'create, start, exit, delete: the floor'),
   ...(docker ? [row('`docker run --rm --network none … true`', docker, 'the usual alternative')] : []),
 ];
@@ -175,7 +209,10 @@ const body = [
   '',
   `neargate p50 / raw runc p50 = ${ratio.toFixed(2)}x (target: under 150 ms and within 2x).${docker ? '' : ' No Docker engine answered `docker info`, so docker is not in this run.'}`,
   '',
-  markdownTable(['burst', 'time until all RUNNING'], [[`${BURST} tasks (RunTask count 10, ${BURST / 10} calls at once)`, ms(ng.burstMs)]]),
+  markdownTable(
+    ['burst', 'time until all RUNNING'],
+    [[`${BURST} tasks (RunTask count 10, ${BURST / 10} calls at once)`, ms(ng.burstMs)]],
+  ),
 ].join('\n');
 await record('Task start', `node --import tsx bench/task-start.ts --tasks ${N} --burst ${BURST}`, body);
 process.exit(0);

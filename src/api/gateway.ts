@@ -2,61 +2,74 @@ import { protocolError } from '../core/protocol-errors.ts';
 import { ServiceError } from '../core/service-error.ts';
 import type { Authenticator } from './auth.ts';
 import type { ApiDeps, OperationContext } from './operation.ts';
-import { decodeJsonBody, jsonError, jsonResponse } from './protocol/aws-json.ts';
+import type { ApiService } from './protocol/api-service.ts';
+import { awsJsonCodec } from './protocol/aws-json.ts';
 import type { HttpRequest, HttpResponse } from './protocol/http.ts';
-import type { JsonService } from './protocol/json-service.ts';
+import type { Routed, WireCodec } from './protocol/wire-codec.ts';
 
 export interface GatewayOptions {
-  services: readonly JsonService[];
+  services: readonly ApiService[];
   auth: Authenticator;
   deps: ApiDeps;
+  /** The protocols spoken, tried in order. @default [awsJsonCodec] */
+  codecs?: readonly WireCodec[];
 }
 
 /**
- * The front door of every AWS API neargate speaks: finds the service and operation, checks
- * the signature, decodes and validates the input, runs the operation and encodes the answer.
- * It knows nothing of the HTTP server, so it is tested with plain request objects.
+ * The front door of every AWS API neargate speaks: a codec finds the service and operation,
+ * then the gateway checks the signature, validates the input against the service model, runs
+ * the operation and has the codec write the answer. It knows nothing of the HTTP server, so it
+ * is tested with plain request objects.
  */
 export class ApiGateway {
-  readonly #byTarget = new Map<string, JsonService>();
+  readonly #codecs: readonly WireCodec[];
 
   constructor(private readonly opts: GatewayOptions) {
-    for (const s of opts.services) this.#byTarget.set(s.targetPrefix, s);
+    this.#codecs = opts.codecs ?? [awsJsonCodec];
   }
 
   async handle(req: HttpRequest): Promise<HttpResponse> {
     const requestId = this.opts.deps.ids.uuid();
-    const target = targetOf(req);
-    if (target === undefined) {
-      return jsonError('awsJson1_1', requestId, protocolError('UnknownOperationException', ''));
-    }
-    const dot = target.lastIndexOf('.');
-    const service = this.#byTarget.get(target.slice(0, dot));
-    if (!service) return jsonError('awsJson1_1', requestId, protocolError('UnknownOperationException', ''));
+    const { codec, routed } = this.#route(req);
+    if (!routed)
+      return codec.encodeError(undefined, requestId, protocolError('UnknownOperationException', ''));
     try {
-      return jsonResponse(
-        service.protocol,
-        requestId,
-        await this.#run(service, target.slice(dot + 1), req, requestId),
-      );
+      return codec.encode(routed, requestId, await this.#run(codec, routed, req, requestId));
     } catch (err) {
-      return jsonError(service.protocol, requestId, this.#asServiceError(service, err, requestId));
+      return codec.encodeError(
+        routed.service,
+        requestId,
+        this.#asServiceError(routed.service, err, requestId),
+      );
     }
   }
 
-  /** Maps errors that escape an operation; the body limit is enforced by the HTTP server. */
+  /** Answers errors raised before the gateway ran, such as the HTTP server's body limit. */
   errorResponse(req: HttpRequest, err: ServiceError): HttpResponse {
-    const target = targetOf(req) ?? '';
-    const service = this.#byTarget.get(target.slice(0, target.lastIndexOf('.')));
-    return jsonError(service?.protocol ?? 'awsJson1_1', this.opts.deps.ids.uuid(), err);
+    const { codec, routed } = this.#route(req);
+    return codec.encodeError(routed?.service, this.opts.deps.ids.uuid(), err);
   }
 
-  async #run(service: JsonService, operation: string, req: HttpRequest, requestId: string): Promise<object> {
+  #route(req: HttpRequest): { codec: WireCodec; routed: Routed | undefined } {
+    for (const codec of this.#codecs) {
+      const routed = codec.route(req, this.opts.services);
+      if (routed) return { codec, routed };
+    }
+    return { codec: this.#codecs[0]!, routed: undefined };
+  }
+
+  async #run(
+    codec: WireCodec,
+    { service, operation }: Routed,
+    req: HttpRequest,
+    requestId: string,
+  ): Promise<object> {
     const handler = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
-    if (req.method !== 'POST') throw protocolError('UnknownOperationException', '');
+    if (req.method !== 'POST' && service.protocol !== 'awsQuery')
+      throw protocolError('UnknownOperationException', '');
     const caller = await this.opts.auth.authenticate(req, service.signingName);
     if (!handler) throw protocolError('UnknownOperationException', '');
-    const checked = service.validator.validate(operation, decodeJsonBody(req.body));
+    const checked = service.validator.validate(operation, codec.decode(req));
     if (!checked.ok) {
       if (checked.problem.kind === 'type')
         throw protocolError('SerializationException', checked.problem.message);
@@ -72,22 +85,9 @@ export class ApiGateway {
     return handler(ctx, checked.value);
   }
 
-  #asServiceError(service: JsonService, err: unknown, requestId: string): ServiceError {
+  #asServiceError(service: ApiService, err: unknown, requestId: string): ServiceError {
     if (err instanceof ServiceError) return err;
     this.opts.deps.log.error({ err, requestId }, 'operation failed');
     return service.serverError();
   }
-}
-
-/** The operation a JSON request names; presigned requests carry it in the query. */
-function targetOf(req: HttpRequest): string | undefined {
-  const fromHeader = header(req, 'x-amz-target');
-  if (fromHeader !== undefined) return fromHeader;
-  for (const [k, v] of req.query) if (k.toLowerCase() === 'x-amz-target') return v;
-  return undefined;
-}
-
-function header(req: HttpRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

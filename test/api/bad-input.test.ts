@@ -24,7 +24,10 @@ describe('bad input gets an AWS error, never a 500', () => {
       headers: {
         'content-type': 'application/x-amz-json-1.1',
         'x-amz-target': `AmazonEC2ContainerServiceV20141113.${op}`,
-        'x-amz-date': new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''),
+        'x-amz-date': new Date()
+          .toISOString()
+          .replace(/[-:]/g, '')
+          .replace(/\.\d{3}/, ''),
         authorization: `AWS4-HMAC-SHA256 Credential=AKIA/${new Date().toISOString().slice(0, 10).replace(/-/g, '')}/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=00`,
       },
       body,
@@ -34,7 +37,21 @@ describe('bad input gets an AWS error, never a 500', () => {
   }
 
   /** Values of every wrong type, and some right types with wrong contents. */
-  const wrongs = [null, 0, -1, 1e308, 'x'.repeat(5000), '', true, [], [{}], {}, { a: 1 }, '\u0000', 'arn:aws:ecs:us-east-1:000000000000:cluster/x'];
+  const wrongs = [
+    null,
+    0,
+    -1,
+    1e308,
+    'x'.repeat(5000),
+    '',
+    true,
+    [],
+    [{}],
+    {},
+    { a: 1 },
+    '\u0000',
+    'arn:aws:ecs:us-east-1:000000000000:cluster/x',
+  ];
 
   /** One wrong member at a time, at the top and one level down in lists and structures. */
   function* wrongInputs(op: string): Generator<unknown> {
@@ -55,11 +72,23 @@ describe('bad input gets an AWS error, never a 500', () => {
 
   for (const op of Object.keys(ECS_OPERATIONS).sort()) {
     test(op, async () => {
-      const bodies = ['', '{', '[]', '"x"', '{}', 'null', '123', JSON.stringify({ nested: { deep: [1, 2, 3] } })];
+      const bodies = [
+        '',
+        '{',
+        '[]',
+        '"x"',
+        '{}',
+        'null',
+        '123',
+        JSON.stringify({ nested: { deep: [1, 2, 3] } }),
+      ];
       for (const input of wrongInputs(op)) bodies.push(JSON.stringify(input));
       for (const body of bodies) {
         const { status, json } = await call(op, body);
-        assert.ok(status < 500 || (status === 200 && json), `${op} ${body.slice(0, 80)} answered ${status} ${JSON.stringify(json)}`);
+        assert.ok(
+          status < 500 || (status === 200 && json),
+          `${op} ${body.slice(0, 80)} answered ${status} ${JSON.stringify(json)}`,
+        );
         if (status !== 200) assert.ok(json.__type, `${op} ${body.slice(0, 80)}: no __type`);
       }
     });

@@ -18,7 +18,12 @@ test('STOPPED tasks stay an hour; deleted task definitions go once no task uses 
   const store = await openStore({ sqliteFile: join(dir, 'db') });
   let now = 10 * HOUR;
   const janitor = new Janitor({ store, clock: { now: () => now }, log: pino({ level: 'silent' }) });
-  const task = (id: string, lastStatus: 'STOPPED' | 'RUNNING', stoppedAt: number | undefined, revision = 1) => ({
+  const task = (
+    id: string,
+    lastStatus: 'STOPPED' | 'RUNNING',
+    stoppedAt: number | undefined,
+    revision = 1,
+  ) => ({
     id: id.repeat(32),
     cluster: 'default',
     family: 'f',
@@ -40,15 +45,34 @@ test('STOPPED tasks stay an hour; deleted task definitions go once no task uses 
     await insertTask(store.db, scope, task('a', 'STOPPED', now - HOUR - 1));
     await insertTask(store.db, scope, task('b', 'STOPPED', now - HOUR + 60_000));
     await insertTask(store.db, scope, task('c', 'RUNNING', undefined, 2));
-    await putTags(store.db, `arn:aws:ecs:us-east-1:000000000000:task/default/${'a'.repeat(32)}`, [{ key: 'k', value: 'v' }]);
+    await putTags(store.db, `arn:aws:ecs:us-east-1:000000000000:task/default/${'a'.repeat(32)}`, [
+      { key: 'k', value: 'v' },
+    ]);
     for (const revision of [1, 2]) {
-      await insertTaskDefinition(store.db, scope, { family: 'f', revision, status: 'DELETE_IN_PROGRESS', doc: {}, registeredAt: 0 });
+      await insertTaskDefinition(store.db, scope, {
+        family: 'f',
+        revision,
+        status: 'DELETE_IN_PROGRESS',
+        doc: {},
+        registeredAt: 0,
+      });
     }
     await janitor.tick();
-    assert.equal(await getTask(store.db, scope, 'a'.repeat(32)), undefined, 'stopped over an hour ago: forgotten');
+    assert.equal(
+      await getTask(store.db, scope, 'a'.repeat(32)),
+      undefined,
+      'stopped over an hour ago: forgotten',
+    );
     assert.ok(await getTask(store.db, scope, 'b'.repeat(32)), 'stopped under an hour ago: kept');
-    assert.deepEqual(await getTags(store.db, `arn:aws:ecs:us-east-1:000000000000:task/default/${'a'.repeat(32)}`), []);
-    assert.equal(await getTaskDefinition(store.db, scope, 'f', 1), undefined, 'revision 1 is used by no task');
+    assert.deepEqual(
+      await getTags(store.db, `arn:aws:ecs:us-east-1:000000000000:task/default/${'a'.repeat(32)}`),
+      [],
+    );
+    assert.equal(
+      await getTaskDefinition(store.db, scope, 'f', 1),
+      undefined,
+      'revision 1 is used by no task',
+    );
     assert.ok(await getTaskDefinition(store.db, scope, 'f', 2), 'revision 2 is used by a running task');
     now += HOUR;
     await janitor.tick();

@@ -156,16 +156,36 @@ describe('account settings', () => {
   });
 
   test('put-account-setting-default and put-account-setting through the CLI', async () => {
-    const def = await aws(ng.env, ['ecs', 'put-account-setting-default', '--name', 'awsvpcTrunking', '--value', 'enabled']);
+    const def = await aws(ng.env, [
+      'ecs',
+      'put-account-setting-default',
+      '--name',
+      'awsvpcTrunking',
+      '--value',
+      'enabled',
+    ]);
     // Debian's awscli 2.9 has an older model, without Setting.type: it prints what it knows.
     assert.deepEqual(def.json.setting, {
       name: 'awsvpcTrunking',
       value: 'enabled',
       principalArn: 'arn:aws:iam::000000000000:root',
     });
-    const own = await aws(ng.env, ['ecs', 'put-account-setting', '--name', 'awsvpcTrunking', '--value', 'disabled']);
+    const own = await aws(ng.env, [
+      'ecs',
+      'put-account-setting',
+      '--name',
+      'awsvpcTrunking',
+      '--value',
+      'disabled',
+    ]);
     assert.equal(own.json.setting.value, 'disabled');
-    const list = await aws(ng.env, ['ecs', 'list-account-settings', '--name', 'awsvpcTrunking', '--effective-settings']);
+    const list = await aws(ng.env, [
+      'ecs',
+      'list-account-settings',
+      '--name',
+      'awsvpcTrunking',
+      '--effective-settings',
+    ]);
     assert.equal(list.json.settings[0].value, 'disabled', 'the root user setting is the account setting');
     await aws(ng.env, ['ecs', 'delete-account-setting', '--name', 'awsvpcTrunking']);
   });

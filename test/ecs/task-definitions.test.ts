@@ -195,12 +195,32 @@ describe('revisions, describe, list, deregister and delete', () => {
 
   test('describe, list and deregister through the CLI', async () => {
     const reg = await aws(ng.env, [
-      'ecs', 'register-task-definition', '--family', 'cli-td', '--requires-compatibilities', 'FARGATE',
-      '--network-mode', 'awsvpc', '--cpu', '256', '--memory', '512',
-      '--container-definitions', '[{"name":"a","image":"busybox"}]', '--tags', 'key=k,value=v',
+      'ecs',
+      'register-task-definition',
+      '--family',
+      'cli-td',
+      '--requires-compatibilities',
+      'FARGATE',
+      '--network-mode',
+      'awsvpc',
+      '--cpu',
+      '256',
+      '--memory',
+      '512',
+      '--container-definitions',
+      '[{"name":"a","image":"busybox"}]',
+      '--tags',
+      'key=k,value=v',
     ]);
     assert.equal(reg.code, 0, reg.stderr);
-    const d = await aws(ng.env, ['ecs', 'describe-task-definition', '--task-definition', 'cli-td', '--include', 'TAGS']);
+    const d = await aws(ng.env, [
+      'ecs',
+      'describe-task-definition',
+      '--task-definition',
+      'cli-td',
+      '--include',
+      'TAGS',
+    ]);
     assert.equal(d.json.taskDefinition.taskDefinitionArn, tdArn('cli-td', 1));
     assert.deepEqual(d.json.tags, [{ key: 'k', value: 'v' }]);
     const l = await aws(ng.env, ['ecs', 'list-task-definitions', '--family-prefix', 'cli-td']);

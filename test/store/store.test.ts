@@ -9,7 +9,6 @@ import { listSettings, putSetting } from '../../src/store/account-settings.ts';
 import { getCluster, listClusters, putCluster } from '../../src/store/clusters.ts';
 import { openStore, type Store, type StoreLocation } from '../../src/store/store.ts';
 import { deleteTags, getTags, putTags } from '../../src/store/tags.ts';
-import { getTask, insertTask, updateTask } from '../../src/store/tasks.ts';
 import {
   insertTaskDefinition,
   listFamilies,
@@ -17,6 +16,7 @@ import {
   nextRevision,
   updateTaskDefinition,
 } from '../../src/store/task-definitions.ts';
+import { getTask, insertTask, updateTask } from '../../src/store/tasks.ts';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const cluster = (name: string, createdAt = 1) => ({
@@ -223,7 +223,11 @@ for (const [dialect, makePlace, skip] of dialects) {
       await insertTask(store.db, scope, task);
       const first = await updateTask(store.db, scope, { ...task, lastStatus: 'PENDING' });
       assert.equal(first?.version, 2);
-      assert.equal(await updateTask(store.db, scope, { ...task, desiredStatus: 'STOPPED' }), undefined, 'a stale write loses');
+      assert.equal(
+        await updateTask(store.db, scope, { ...task, desiredStatus: 'STOPPED' }),
+        undefined,
+        'a stale write loses',
+      );
       const now = await getTask(store.db, scope, task.id);
       assert.equal(now?.lastStatus, 'PENDING');
       assert.equal(now?.desiredStatus, 'RUNNING');

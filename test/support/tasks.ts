@@ -20,7 +20,9 @@ import { startTestNeargate, type TestNeargate } from './neargate.ts';
 
 /** Whether this machine can run tasks; the reason when it cannot. */
 export const cannotRunTasks: string | false =
-  process.getuid?.() !== 0 ? 'running tasks needs root (and runc, conmon, iproute2, nftables: npm test installs them)' : false;
+  process.getuid?.() !== 0
+    ? 'running tasks needs root (and runc, conmon, iproute2, nftables: npm test installs them)'
+    : false;
 
 /** A loop that ends on SIGTERM at once, as a well-behaved service does (busybox sh as pid 1 ignores it otherwise). */
 export const SERVE = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'];
@@ -109,7 +111,11 @@ export async function registerTask(
 export const SUBNET = 'subnet-0000000a';
 
 /** Runs one task on Fargate in SUBNET and returns it as RunTask answered. */
-export async function runTask(client: ECSClient, taskDefinition: string, extra: Partial<RunTaskCommandInput> = {}) {
+export async function runTask(
+  client: ECSClient,
+  taskDefinition: string,
+  extra: Partial<RunTaskCommandInput> = {},
+) {
   const out = await client.send(
     new RunTaskCommand({
       taskDefinition,
@@ -125,7 +131,9 @@ export async function runTask(client: ECSClient, taskDefinition: string, extra: 
 /** Describes a task by ARN, in the cluster its ARN names. */
 export async function describeTask(client: ECSClient, taskArn: string): Promise<Task> {
   const cluster = taskArn.split('/').at(-2);
-  const out = await client.send(new DescribeTasksCommand({ tasks: [taskArn], include: ['TAGS'], ...(cluster && { cluster }) }));
+  const out = await client.send(
+    new DescribeTasksCommand({ tasks: [taskArn], include: ['TAGS'], ...(cluster && { cluster }) }),
+  );
   const t = out.tasks?.[0];
   if (!t) throw new Error(`no task ${taskArn}: ${JSON.stringify(out.failures)}`);
   return t;

@@ -51,7 +51,9 @@ describe('container settings are honoured inside the container', { skip: cannotR
     assert.equal(
       await exitCodeOf({
         image: 'settings',
-        command: ['[ "$(id -un)" = app ] || exit 11; [ "$PWD" = /tmp ] || exit 12; [ "$FROM_IMAGE" = yes ] || exit 13; [ "$OVERRIDDEN" = task ] || exit 14'],
+        command: [
+          '[ "$(id -un)" = app ] || exit 11; [ "$PWD" = /tmp ] || exit 12; [ "$FROM_IMAGE" = yes ] || exit 13; [ "$OVERRIDDEN" = task ] || exit 14',
+        ],
         environment: [{ name: 'OVERRIDDEN', value: 'task' }],
       }),
       0,
@@ -83,9 +85,17 @@ describe('container settings are honoured inside the container', { skip: cannotR
   test('readonlyRootFilesystem refuses writes to the root but not to a volume', async () => {
     const script = 'touch /x 2>/dev/null && exit 41; touch /data/x || exit 42';
     const containers = [
-      { name: 'check', command: ['sh', '-c', script], readonlyRootFilesystem: true, mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }] },
+      {
+        name: 'check',
+        command: ['sh', '-c', script],
+        readonlyRootFilesystem: true,
+        mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }],
+      },
     ];
-    await assert.rejects(registerTask(ng.client, containers), /The volume 'data' is not defined in the task definition/);
+    await assert.rejects(
+      registerTask(ng.client, containers),
+      /The volume 'data' is not defined in the task definition/,
+    );
     const td = await registerTask(ng.client, containers, { volumes: [{ name: 'data', host: {} }] });
     const t = await runTask(ng.client, td);
     assert.equal((await waitForTask(ng.client, t.taskArn!, isStopped)).containers![0]!.exitCode, 0);
@@ -93,20 +103,29 @@ describe('container settings are honoured inside the container', { skip: cannotR
 
   test('ulimits set the limits the container sees', async () => {
     assert.equal(
-      await check('[ "$(ulimit -n)" = 1234 ] || exit 51', { ulimits: [{ name: 'nofile', softLimit: 1234, hardLimit: 2048 }] }),
+      await check('[ "$(ulimit -n)" = 1234 ] || exit 51', {
+        ulimits: [{ name: 'nofile', softLimit: 1234, hardLimit: 2048 }],
+      }),
       0,
     );
   });
 
   test('initProcessEnabled runs an init as pid 1, with the command as its child', async () => {
-    assert.equal(await check('[ "$$" != 1 ] || exit 61; grep -q init /proc/1/cmdline || exit 62', { linuxParameters: { initProcessEnabled: true } }), 0);
+    assert.equal(
+      await check('[ "$$" != 1 ] || exit 61; grep -q init /proc/1/cmdline || exit 62', {
+        linuxParameters: { initProcessEnabled: true },
+      }),
+      0,
+    );
     assert.equal(await check('[ "$$" = 1 ] || exit 63'), 0, 'without it the command is pid 1');
   });
 
   test('capabilities can be dropped', async () => {
     assert.equal(await check('chown 1000 /tmp || exit 71'), 0, 'root may chown by default');
     assert.equal(
-      await check('chown 1000 /tmp 2>/dev/null && exit 72; exit 0', { linuxParameters: { capabilities: { drop: ['CHOWN'] } } }),
+      await check('chown 1000 /tmp 2>/dev/null && exit 72; exit 0', {
+        linuxParameters: { capabilities: { drop: ['CHOWN'] } },
+      }),
       0,
     );
   });
@@ -115,7 +134,12 @@ describe('container settings are honoured inside the container', { skip: cannotR
     const td = await registerTask(
       ng.client,
       [
-        { name: 'writer', essential: false, command: ['sh', '-c', 'echo hello > /shared/msg'], mountPoints: [{ sourceVolume: 'v', containerPath: '/shared' }] },
+        {
+          name: 'writer',
+          essential: false,
+          command: ['sh', '-c', 'echo hello > /shared/msg'],
+          mountPoints: [{ sourceVolume: 'v', containerPath: '/shared' }],
+        },
         {
           name: 'reader',
           command: ['sh', '-c', '[ "$(cat /shared/msg)" = hello ] || exit 81'],

@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { DescribeTasksCommand, ListTasksCommand, StartTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { promisify } from 'node:util';
+import {
+  DescribeTasksCommand,
+  ListTasksCommand,
+  StartTaskCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { aws } from '../support/aws-cli.ts';
 import {
   cannotRunTasks,
@@ -32,11 +37,22 @@ describe('a task through its lifecycle', { skip: cannotRunTasks }, () => {
 
   test('run-task, wait tasks-running, curl the task, stop-task, wait tasks-stopped: nothing left behind', async () => {
     const td = await registerTask(ng.client, [
-      { name: 'web', command: ['httpd', '-f', '-p', '80', '-h', '/etc'], portMappings: [{ containerPort: 80 }], stopTimeout: 2 },
+      {
+        name: 'web',
+        command: ['httpd', '-f', '-p', '80', '-h', '/etc'],
+        portMappings: [{ containerPort: 80 }],
+        stopTimeout: 2,
+      },
     ]);
     const started = await aws(ng.env, [
-      'ecs', 'run-task', '--task-definition', td, '--launch-type', 'FARGATE',
-      '--network-configuration', `awsvpcConfiguration={subnets=[${SUBNET}],assignPublicIp=DISABLED}`,
+      'ecs',
+      'run-task',
+      '--task-definition',
+      td,
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      `awsvpcConfiguration={subnets=[${SUBNET}],assignPublicIp=DISABLED}`,
     ]);
     assert.equal(started.code, 0, started.stderr);
     const arn: string = started.json.tasks[0].taskArn;
@@ -57,7 +73,10 @@ describe('a task through its lifecycle', { skip: cannotRunTasks }, () => {
     assert.equal(details.subnetId, SUBNET);
     assert.match(details.networkInterfaceId!, /^eni-[0-9a-f]{17}$/);
     assert.match(details.macAddress!, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
-    assert.equal(details.privateDnsName, `ip-${details.privateIPv4Address!.replaceAll('.', '-')}.ec2.internal`);
+    assert.equal(
+      details.privateDnsName,
+      `ip-${details.privateIPv4Address!.replaceAll('.', '-')}.ec2.internal`,
+    );
     const c = t.containers![0]!;
     assert.equal(c.lastStatus, 'RUNNING');
     assert.match(c.runtimeId!, /^[0-9a-f]{32}-\d+$/);
@@ -65,7 +84,11 @@ describe('a task through its lifecycle', { skip: cannotRunTasks }, () => {
     assert.deepEqual(c.networkInterfaces, [{ attachmentId: eni!.id, privateIpv4Address: taskIp(t) }]);
 
     const res = await fetch(`http://${taskIp(t)}/hostname`);
-    assert.equal((await res.text()).trim(), details.privateDnsName, 'the container answers at its ENI address, named as on Fargate');
+    assert.equal(
+      (await res.text()).trim(),
+      details.privateDnsName,
+      'the container answers at its ENI address, named as on Fargate',
+    );
 
     const taskId = arn.split('/').at(-1)!;
     const stopped = await aws(ng.env, ['ecs', 'stop-task', '--task', arn, '--reason', 'done testing']);
@@ -74,21 +97,34 @@ describe('a task through its lifecycle', { skip: cannotRunTasks }, () => {
     const end = await describeTask(ng.client, arn);
     assert.equal(end.stopCode, 'UserInitiated');
     assert.equal(end.stoppedReason, 'done testing');
-    assert.equal(end.containers![0]!.exitCode, 137, 'httpd as pid 1 ignores SIGTERM: SIGKILL after stopTimeout');
+    assert.equal(
+      end.containers![0]!.exitCode,
+      137,
+      'httpd as pid 1 ignores SIGTERM: SIGKILL after stopTimeout',
+    );
     assert.equal(end.attachments?.[0]?.status, 'DELETED');
-    for (const k of ['stoppingAt', 'executionStoppedAt', 'stoppedAt'] as const) assert.ok(end[k] instanceof Date, k);
+    for (const k of ['stoppingAt', 'executionStoppedAt', 'stoppedAt'] as const)
+      assert.ok(end[k] instanceof Date, k);
 
     const { stdout: netnsList } = await run('ip', ['netns', 'list']);
     assert.ok(!netnsList.includes(taskId), 'no netns left');
     const { stdout: links } = await run('ip', ['-o', 'link']);
     assert.ok(!links.includes(taskId.slice(0, 8)), 'no veth left');
-    assert.ok(existsSync(`/sys/fs/cgroup/memory${ng.config.cgroupParent}`), 'the cgroup parent is where the test looks');
+    assert.ok(
+      existsSync(`/sys/fs/cgroup/memory${ng.config.cgroupParent}`),
+      'the cgroup parent is where the test looks',
+    );
     assert.ok(!existsSync(`/sys/fs/cgroup/memory${ng.config.cgroupParent}/${taskId}`), 'no cgroup left');
     const mounts = await run('cat', ['/proc/mounts']);
     assert.ok(!mounts.stdout.includes(taskId), 'no rootfs mount left');
     const taskDirs = await readdir(`${ng.dataDir}/agent/tasks`);
     assert.deepEqual(taskDirs, [], 'no task files left');
-    const { stdout: runcList } = await run('runc', ['--root', `${ng.dataDir}/agent/runtime/runc`, 'list', '-q']);
+    const { stdout: runcList } = await run('runc', [
+      '--root',
+      `${ng.dataDir}/agent/runtime/runc`,
+      'list',
+      '-q',
+    ]);
     assert.equal(runcList.trim(), '', 'no container left');
   });
 
@@ -108,7 +144,11 @@ describe('a task through its lifecycle', { skip: cannotRunTasks }, () => {
       { name: 'side', essential: false, command: ['sh', '-c', 'exit 4'] },
     ]);
     const t = await runTask(ng.client, td);
-    const seen = await waitForTask(ng.client, t.taskArn!, (x) => x.containers!.find((c) => c.name === 'side')!.lastStatus === 'STOPPED');
+    const seen = await waitForTask(
+      ng.client,
+      t.taskArn!,
+      (x) => x.containers!.find((c) => c.name === 'side')!.lastStatus === 'STOPPED',
+    );
     assert.equal(seen.containers!.find((c) => c.name === 'side')!.exitCode, 4);
     const again = await describeTask(ng.client, t.taskArn!);
     assert.equal(again.desiredStatus, 'RUNNING');
@@ -132,7 +172,9 @@ describe('a task through its lifecycle', { skip: cannotRunTasks }, () => {
       count: 4,
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-000000b1', 'subnet-000000b2'] } },
     }).then(async (first) => {
-      const { taskArns = [] } = await ng.client.send(new ListTasksCommand({ family: first.taskDefinitionArn!.split('/')[1]!.split(':')[0] }));
+      const { taskArns = [] } = await ng.client.send(
+        new ListTasksCommand({ family: first.taskDefinitionArn!.split('/')[1]!.split(':')[0] }),
+      );
       return taskArns;
     });
     assert.equal(out.length, 4);
@@ -154,10 +196,15 @@ describe('a task through its lifecycle', { skip: cannotRunTasks }, () => {
     );
     const d = await ng.client.send(new DescribeTasksCommand({ tasks: ['0123456789abcdef0123456789abcdef'] }));
     assert.deepEqual(d.failures, [
-      { arn: 'arn:aws:ecs:us-east-1:000000000000:task/default/0123456789abcdef0123456789abcdef', reason: 'MISSING' },
+      {
+        arn: 'arn:aws:ecs:us-east-1:000000000000:task/default/0123456789abcdef0123456789abcdef',
+        reason: 'MISSING',
+      },
     ]);
     const td = await registerTask(ng.client, [{ name: 'a', command: SERVE }]);
-    const s = await ng.client.send(new StartTaskCommand({ taskDefinition: td, containerInstances: ['ci-1'] }));
+    const s = await ng.client.send(
+      new StartTaskCommand({ taskDefinition: td, containerInstances: ['ci-1'] }),
+    );
     assert.deepEqual(s.tasks, []);
     assert.deepEqual(s.failures, [{ arn: 'ci-1', reason: 'MISSING' }]);
   });

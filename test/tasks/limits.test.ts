@@ -16,7 +16,9 @@ import {
 } from '../support/tasks.ts';
 
 const cgroupFile = (ng: TaskNeargate, controller: string, path: string, file: string) =>
-  readFile(`/sys/fs/cgroup/${controller}${ng.config.cgroupParent}/${path}/${file}`, 'utf8').then((s) => s.trim());
+  readFile(`/sys/fs/cgroup/${controller}${ng.config.cgroupParent}/${path}/${file}`, 'utf8').then((s) =>
+    s.trim(),
+  );
 
 describe('cgroups size tasks as Fargate does', { skip: cannotRunTasks }, () => {
   let ng: TaskNeargate;
@@ -36,8 +38,14 @@ describe('cgroups size tasks as Fargate does', { skip: cannotRunTasks }, () => {
     const id = t.taskArn!.split('/').at(-1)!;
     assert.equal(await cgroupFile(ng, 'cpu', id, 'cpu.cfs_quota_us'), '100000', '1 vCPU = one full period');
     assert.equal(await cgroupFile(ng, 'memory', id, 'memory.limit_in_bytes'), String(2048 * 1024 * 1024));
-    assert.equal(await cgroupFile(ng, 'memory', `${id}/app`, 'memory.limit_in_bytes'), String(256 * 1024 * 1024));
-    assert.equal(await cgroupFile(ng, 'memory', `${id}/app`, 'memory.soft_limit_in_bytes'), String(128 * 1024 * 1024));
+    assert.equal(
+      await cgroupFile(ng, 'memory', `${id}/app`, 'memory.limit_in_bytes'),
+      String(256 * 1024 * 1024),
+    );
+    assert.equal(
+      await cgroupFile(ng, 'memory', `${id}/app`, 'memory.soft_limit_in_bytes'),
+      String(128 * 1024 * 1024),
+    );
     assert.equal(await cgroupFile(ng, 'cpu', `${id}/app`, 'cpu.shares'), '512');
     await ng.client.send(new StopTaskCommand({ task: t.taskArn! }));
     await waitForTask(ng.client, t.taskArn!, isStopped);
@@ -56,7 +64,7 @@ describe('cgroups size tasks as Fargate does', { skip: cannotRunTasks }, () => {
   });
 
   test('a container over its memory is killed: exit 137, OutOfMemoryError', async () => {
-    const hog = ['sh', '-c', "exec awk 'BEGIN { s = \"x\"; while (1) s = s s }'"];
+    const hog = ['sh', '-c', 'exec awk \'BEGIN { s = "x"; while (1) s = s s }\''];
     const td = await registerTask(ng.client, [{ name: 'hog', command: hog, memory: 32 }]);
     const t = await runTask(ng.client, td);
     const end = await waitForTask(ng.client, t.taskArn!, isStopped, 60_000);
@@ -67,7 +75,7 @@ describe('cgroups size tasks as Fargate does', { skip: cannotRunTasks }, () => {
   });
 
   test('a task over the task memory is killed too, even without a container limit', async () => {
-    const hog = ['sh', '-c', "exec awk 'BEGIN { s = \"x\"; while (1) s = s s }'"];
+    const hog = ['sh', '-c', 'exec awk \'BEGIN { s = "x"; while (1) s = s s }\''];
     const td = await registerTask(ng.client, [{ name: 'hog', command: hog }]);
     const t = await runTask(ng.client, td);
     const end = await waitForTask(ng.client, t.taskArn!, isStopped, 60_000);
@@ -85,8 +93,13 @@ describe('the host is the capacity pool', { skip: cannotRunTasks }, () => {
   after(() => ng?.stop());
 
   test('tasks that do not fit are answered in failures, as Fargate answers', async () => {
-    const td = await registerTask(ng.client, [{ name: 'app', command: SERVE }], { cpu: '256', memory: '2048' });
-    const fits = Math.floor(ng.config.memoryOvercommit * (await import('node:os')).totalmem() / 1024 / 1024 / 2048);
+    const td = await registerTask(ng.client, [{ name: 'app', command: SERVE }], {
+      cpu: '256',
+      memory: '2048',
+    });
+    const fits = Math.floor(
+      (ng.config.memoryOvercommit * (await import('node:os')).totalmem()) / 1024 / 1024 / 2048,
+    );
     const started: string[] = [];
     let failures = 0;
     for (let i = 0; i < Math.ceil((fits + 2) / 10); i++) {
@@ -100,7 +113,10 @@ describe('the host is the capacity pool', { skip: cannotRunTasks }, () => {
       );
       started.push(...(out.tasks ?? []).map((t) => t.taskArn!));
       for (const f of out.failures ?? []) {
-        assert.equal(f.reason, 'Capacity is unavailable at this time. Please try again later or in a different availability zone');
+        assert.equal(
+          f.reason,
+          'Capacity is unavailable at this time. Please try again later or in a different availability zone',
+        );
         failures++;
       }
     }

@@ -32,11 +32,21 @@ describe('dependsOn, health checks and stopping', { skip: cannotRunTasks }, () =
           name: 'db',
           command: ['sh', '-c', 'trap "exit 0" TERM; sleep 1; touch /v/ready; while :; do sleep 0.1; done'],
           mountPoints: mount,
-          healthCheck: { command: ['CMD-SHELL', 'test -f /v/ready'], interval: 5, timeout: 2, retries: 3, startPeriod: 10 },
+          healthCheck: {
+            command: ['CMD-SHELL', 'test -f /v/ready'],
+            interval: 5,
+            timeout: 2,
+            retries: 3,
+            startPeriod: 10,
+          },
         },
         {
           name: 'app',
-          command: ['sh', '-c', 'trap "exit 0" TERM; test -f /v/init || exit 21; test -f /v/ready || exit 22; while :; do sleep 0.1; done'],
+          command: [
+            'sh',
+            '-c',
+            'trap "exit 0" TERM; test -f /v/init || exit 21; test -f /v/ready || exit 22; while :; do sleep 0.1; done',
+          ],
           mountPoints: mount,
           dependsOn: [
             { containerName: 'init', condition: 'SUCCESS' },
@@ -47,15 +57,27 @@ describe('dependsOn, health checks and stopping', { skip: cannotRunTasks }, () =
       shared,
     );
     const t = await runTask(ng.client, td);
-    const pending = await waitForTask(ng.client, t.taskArn!, (x) => x.containers!.find((c) => c.name === 'db')!.lastStatus === 'RUNNING');
-    assert.equal(pending.containers!.find((c) => c.name === 'app')!.lastStatus, 'PENDING', 'app waits for db to be healthy');
+    const pending = await waitForTask(
+      ng.client,
+      t.taskArn!,
+      (x) => x.containers!.find((c) => c.name === 'db')!.lastStatus === 'RUNNING',
+    );
+    assert.equal(
+      pending.containers!.find((c) => c.name === 'app')!.lastStatus,
+      'PENDING',
+      'app waits for db to be healthy',
+    );
     assert.equal(pending.lastStatus, 'PENDING');
     const running = await waitForTask(ng.client, t.taskArn!, isRunning, 20_000);
     const byName = Object.fromEntries(running.containers!.map((c) => [c.name, c]));
     assert.equal(byName.init!.exitCode, 0);
     assert.equal(byName.db!.healthStatus, 'HEALTHY');
     assert.equal(byName.app!.lastStatus, 'RUNNING');
-    assert.equal(running.healthStatus, 'HEALTHY', 'the only essential container with a health check is healthy');
+    assert.equal(
+      running.healthStatus,
+      'HEALTHY',
+      'the only essential container with a health check is healthy',
+    );
     await ng.client.send(new StopTaskCommand({ task: t.taskArn! }));
     const end = await waitForTask(ng.client, t.taskArn!, isStopped);
     assert.equal(end.containers!.find((c) => c.name === 'app')!.exitCode, 0, 'app found both files');
@@ -78,7 +100,12 @@ describe('dependsOn, health checks and stopping', { skip: cannotRunTasks }, () =
   test('startTimeout gives up on a dependency that never becomes healthy', async () => {
     const td = await registerTask(ng.client, [
       { name: 'db', command: SERVE, healthCheck: { command: ['CMD', 'false'], interval: 5, retries: 10 } },
-      { name: 'app', command: SERVE, startTimeout: 2, dependsOn: [{ containerName: 'db', condition: 'HEALTHY' }] },
+      {
+        name: 'app',
+        command: SERVE,
+        startTimeout: 2,
+        dependsOn: [{ containerName: 'db', condition: 'HEALTHY' }],
+      },
     ]);
     const t = await runTask(ng.client, td);
     const started = Date.now();
@@ -102,7 +129,11 @@ describe('dependsOn, health checks and stopping', { skip: cannotRunTasks }, () =
     );
     assert.equal(judged.containers!.find((c) => c.name === 'good')!.healthStatus, 'HEALTHY');
     assert.equal(judged.containers!.find((c) => c.name === 'bad')!.healthStatus, 'UNHEALTHY');
-    assert.equal(judged.healthStatus, 'UNHEALTHY', 'one unhealthy essential container makes the task unhealthy');
+    assert.equal(
+      judged.healthStatus,
+      'UNHEALTHY',
+      'one unhealthy essential container makes the task unhealthy',
+    );
     assert.equal(judged.lastStatus, 'RUNNING', 'a standalone task is not stopped for it');
     await ng.client.send(new StopTaskCommand({ task: t.taskArn! }));
     await waitForTask(ng.client, t.taskArn!, isStopped);
@@ -111,7 +142,11 @@ describe('dependsOn, health checks and stopping', { skip: cannotRunTasks }, () =
   test('stopTimeout: SIGTERM first, SIGKILL when it is ignored', async () => {
     const td = await registerTask(ng.client, [
       { name: 'polite', command: SERVE },
-      { name: 'stubborn', command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'], stopTimeout: 2 },
+      {
+        name: 'stubborn',
+        command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'],
+        stopTimeout: 2,
+      },
     ]);
     const t = await runTask(ng.client, td);
     await waitForTask(ng.client, t.taskArn!, isRunning);
@@ -130,12 +165,20 @@ describe('dependsOn, health checks and stopping', { skip: cannotRunTasks }, () =
       [
         {
           name: 'sidecar',
-          command: ['sh', '-c', 'trap "grep -q app-stopped /v/log && exit 0 || exit 9" TERM; while :; do sleep 0.1; done'],
+          command: [
+            'sh',
+            '-c',
+            'trap "grep -q app-stopped /v/log && exit 0 || exit 9" TERM; while :; do sleep 0.1; done',
+          ],
           mountPoints: mount,
         },
         {
           name: 'app',
-          command: ['sh', '-c', 'trap "echo app-stopped >> /v/log; exit 0" TERM; while :; do sleep 0.1; done'],
+          command: [
+            'sh',
+            '-c',
+            'trap "echo app-stopped >> /v/log; exit 0" TERM; while :; do sleep 0.1; done',
+          ],
           mountPoints: mount,
           dependsOn: [{ containerName: 'sidecar', condition: 'START' }],
         },
@@ -147,6 +190,10 @@ describe('dependsOn, health checks and stopping', { skip: cannotRunTasks }, () =
     await ng.client.send(new StopTaskCommand({ task: t.taskArn! }));
     const end = await waitForTask(ng.client, t.taskArn!, isStopped);
     assert.equal(end.containers!.find((c) => c.name === 'app')!.exitCode, 0);
-    assert.equal(end.containers!.find((c) => c.name === 'sidecar')!.exitCode, 0, 'the app had stopped before the sidecar was asked to');
+    assert.equal(
+      end.containers!.find((c) => c.name === 'sidecar')!.exitCode,
+      0,
+      'the app had stopped before the sidecar was asked to',
+    );
   });
 });

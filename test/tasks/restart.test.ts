@@ -3,14 +3,23 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { ECSClient, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import pino from 'pino';
 import { LocalAgent } from '../../src/agent/local-agent.ts';
 import { writeImageArchive } from '../fixtures/images.ts';
 import { BIN, type RunningNeargate, spawnNeargate } from '../support/spawn-neargate.ts';
-import { cannotRunTasks, describeTask, isRunning, isStopped, registerTask, runTask, SERVE, waitForTask } from '../support/tasks.ts';
+import {
+  cannotRunTasks,
+  describeTask,
+  isRunning,
+  isStopped,
+  registerTask,
+  runTask,
+  SERVE,
+  waitForTask,
+} from '../support/tasks.ts';
 
 const run = promisify(execFile);
 const hostEnv = {
@@ -38,13 +47,26 @@ describe('tasks outlive the server', { skip: cannotRunTasks }, () => {
   });
   after(async () => {
     if (server && server.child.exitCode === null) {
-      const { taskArns = [] } = await client().send(new ListTasksCommand({})).catch(() => ({ taskArns: [] }));
-      await Promise.all(taskArns.map((task) => client().send(new StopTaskCommand({ task })).catch(() => {})));
+      const { taskArns = [] } = await client()
+        .send(new ListTasksCommand({}))
+        .catch(() => ({ taskArns: [] }));
+      await Promise.all(
+        taskArns.map((task) =>
+          client()
+            .send(new StopTaskCommand({ task }))
+            .catch(() => {}),
+        ),
+      );
       for (const a of taskArns) await waitForTask(client(), a, isStopped).catch(() => {});
       server.child.kill('SIGTERM');
       await server.exited;
     }
-    const agent = await LocalAgent.start({ root: join(dataDir, 'agent'), log: pino({ level: 'silent' }), prefix: 'tr', cgroupParent: '/neargate-test-tr' });
+    const agent = await LocalAgent.start({
+      root: join(dataDir, 'agent'),
+      log: pino({ level: 'silent' }),
+      prefix: 'tr',
+      cgroupParent: '/neargate-test-tr',
+    });
     await agent.teardown();
     await agent.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -53,7 +75,11 @@ describe('tasks outlive the server', { skip: cannotRunTasks }, () => {
   test('image load goes through the running server, and ls and rm work', async () => {
     await start();
     const archive = join(dataDir, 'busybox.tar');
-    await writeImageArchive(archive, [{ references: ['busybox:latest'] }, { references: ['other:1'], config: { Cmd: ['true'] } }], { format: 'oci' });
+    await writeImageArchive(
+      archive,
+      [{ references: ['busybox:latest'] }, { references: ['other:1'], config: { Cmd: ['true'] } }],
+      { format: 'oci' },
+    );
     const loaded = await run(BIN, ['image', 'load', archive, '--data-dir', dataDir]);
     assert.match(loaded.stdout, /Loaded image: docker\.io\/library\/busybox:latest/);
     assert.match(loaded.stdout, /Loaded image: docker\.io\/library\/other:1/);
@@ -69,7 +95,10 @@ describe('tasks outlive the server', { skip: cannotRunTasks }, () => {
   test('SIGKILL the server: running tasks stay RUNNING, tasks that exited meanwhile are STOPPED with their exit codes', async () => {
     const c = client();
     const serve = await runTask(c, await registerTask(c, [{ name: 'app', command: SERVE }]));
-    const brief = await runTask(c, await registerTask(c, [{ name: 'app', command: ['sh', '-c', 'sleep 2; exit 7'] }]));
+    const brief = await runTask(
+      c,
+      await registerTask(c, [{ name: 'app', command: ['sh', '-c', 'sleep 2; exit 7'] }]),
+    );
     const before = await waitForTask(c, serve.taskArn!, isRunning);
     await waitForTask(c, brief.taskArn!, isRunning);
 
@@ -77,13 +106,20 @@ describe('tasks outlive the server', { skip: cannotRunTasks }, () => {
     await server!.exited;
     await new Promise((r) => setTimeout(r, 3000));
     const alive = await run('runc', ['--root', join(dataDir, 'agent/runtime/runc'), 'list', '-q']);
-    assert.ok(alive.stdout.includes(before.containers![0]!.runtimeId!), 'the container kept running without the server');
+    assert.ok(
+      alive.stdout.includes(before.containers![0]!.runtimeId!),
+      'the container kept running without the server',
+    );
 
     await start();
     const c2 = client();
     const still = await describeTask(c2, serve.taskArn!);
     assert.equal(still.lastStatus, 'RUNNING');
-    assert.equal(still.containers![0]!.runtimeId, before.containers![0]!.runtimeId, 'the same container, adopted');
+    assert.equal(
+      still.containers![0]!.runtimeId,
+      before.containers![0]!.runtimeId,
+      'the same container, adopted',
+    );
     const ended = await waitForTask(c2, brief.taskArn!, isStopped);
     assert.equal(ended.containers![0]!.exitCode, 7);
     assert.equal(ended.stopCode, 'EssentialContainerExited');

@@ -42,19 +42,54 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
 
   test('bad launches are refused with ECS errors', async () => {
     const cases: [Record<string, unknown>, new (...a: never[]) => Error, RegExp][] = [
-      [{ networkConfiguration: undefined }, InvalidParameterException, /Network Configuration must be provided when networkMode 'awsvpc' is specified\./],
+      [
+        { networkConfiguration: undefined },
+        InvalidParameterException,
+        /Network Configuration must be provided when networkMode 'awsvpc' is specified\./,
+      ],
       [{ count: 11 }, InvalidParameterException, /count/],
-      [{ capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] }, InvalidParameterException, /Specifying both a launch type and capacity provider strategy/],
+      [
+        { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] },
+        InvalidParameterException,
+        /Specifying both a launch type and capacity provider strategy/,
+      ],
       [{ taskDefinition: 'nope' }, ClientException, /TaskDefinition not found\./],
-      [{ launchType: 'EC2' }, InvalidParameterException, /No Container Instances were found in your cluster\./],
-      [{ networkConfiguration: { awsvpcConfiguration: { subnets: [] } } }, InvalidParameterException, /subnets can not be empty\./],
-      [{ networkConfiguration: { awsvpcConfiguration: { subnets: ['vpc-123'] } } }, InvalidParameterException, /InvalidSubnetID\.Malformed/],
-      [{ overrides: { containerOverrides: [{ name: 'ghost' }] } }, InvalidParameterException, /Override for container named ghost is not a container in the TaskDefinition\./],
-      [{ overrides: { cpu: '256', memory: '4096' } }, InvalidParameterException, /No Fargate configuration exists/],
+      [
+        { launchType: 'EC2' },
+        InvalidParameterException,
+        /No Container Instances were found in your cluster\./,
+      ],
+      [
+        { networkConfiguration: { awsvpcConfiguration: { subnets: [] } } },
+        InvalidParameterException,
+        /subnets can not be empty\./,
+      ],
+      [
+        { networkConfiguration: { awsvpcConfiguration: { subnets: ['vpc-123'] } } },
+        InvalidParameterException,
+        /InvalidSubnetID\.Malformed/,
+      ],
+      [
+        { overrides: { containerOverrides: [{ name: 'ghost' }] } },
+        InvalidParameterException,
+        /Override for container named ghost is not a container in the TaskDefinition\./,
+      ],
+      [
+        { overrides: { cpu: '256', memory: '4096' } },
+        InvalidParameterException,
+        /No Fargate configuration exists/,
+      ],
     ];
     for (const [change, type, message] of cases) {
       await assert.rejects(
-        ng.client.send(new RunTaskCommand({ taskDefinition: td, launchType: 'FARGATE', networkConfiguration: net, ...change } as never)),
+        ng.client.send(
+          new RunTaskCommand({
+            taskDefinition: td,
+            launchType: 'FARGATE',
+            networkConfiguration: net,
+            ...change,
+          } as never),
+        ),
         (e: Error) => e instanceof type && message.test(e.message),
         JSON.stringify(change),
       );
@@ -62,7 +97,9 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
     const old = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
     await ng.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: old }));
     await assert.rejects(
-      ng.client.send(new RunTaskCommand({ taskDefinition: old, launchType: 'FARGATE', networkConfiguration: net })),
+      ng.client.send(
+        new RunTaskCommand({ taskDefinition: old, launchType: 'FARGATE', networkConfiguration: net }),
+      ),
       /TaskDefinition is inactive/,
     );
   });
@@ -78,7 +115,13 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
       propagateTags: 'TASK_DEFINITION',
       enableECSManagedTags: true,
       overrides: {
-        containerOverrides: [{ name: 'app', command: ['sh', '-c', '[ "$X" = y ] && exit 0 || exit 1'], environment: [{ name: 'X', value: 'y' }] }],
+        containerOverrides: [
+          {
+            name: 'app',
+            command: ['sh', '-c', '[ "$X" = y ] && exit 0 || exit 1'],
+            environment: [{ name: 'X', value: 'y' }],
+          },
+        ],
         taskRoleArn: 'arn:aws:iam::000000000000:role/override',
       },
     });
@@ -96,7 +139,9 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
         { key: 'team', value: 'red' },
       ],
     );
-    await ng.client.send(new TagResourceCommand({ resourceArn: t.taskArn!, tags: [{ key: 'later', value: 'x' }] }));
+    await ng.client.send(
+      new TagResourceCommand({ resourceArn: t.taskArn!, tags: [{ key: 'later', value: 'x' }] }),
+    );
     const again = await ng.client.send(new DescribeTasksCommand({ tasks: [t.taskArn!], include: ['TAGS'] }));
     assert.ok(again.tasks?.[0]?.tags?.some((x) => x.key === 'later'));
     const plain = await ng.client.send(new DescribeTasksCommand({ tasks: [t.taskArn!] }));
@@ -107,19 +152,31 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
     await ng.client.send(new CreateClusterCommand({ clusterName: 'list' }));
     const other = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
     const arns: string[] = [];
-    for (const [def, startedBy] of [[td, 'a'], [td, 'b'], [other, 'a']] as const) {
+    for (const [def, startedBy] of [
+      [td, 'a'],
+      [td, 'b'],
+      [other, 'a'],
+    ] as const) {
       const t = await runTask(ng.client, def, { cluster: 'list', startedBy, count: 2 });
       arns.push(t.taskArn!);
     }
     const all = await ng.client.send(new ListTasksCommand({ cluster: 'list' }));
     assert.equal(all.taskArns?.length, 6);
     const family = td.split('/')[1]!.split(':')[0]!;
-    assert.equal((await ng.client.send(new ListTasksCommand({ cluster: 'list', family }))).taskArns?.length, 4);
-    assert.equal((await ng.client.send(new ListTasksCommand({ cluster: 'list', startedBy: 'a' }))).taskArns?.length, 4);
+    assert.equal(
+      (await ng.client.send(new ListTasksCommand({ cluster: 'list', family }))).taskArns?.length,
+      4,
+    );
+    assert.equal(
+      (await ng.client.send(new ListTasksCommand({ cluster: 'list', startedBy: 'a' }))).taskArns?.length,
+      4,
+    );
     const paged: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await ng.client.send(new ListTasksCommand({ cluster: 'list', maxResults: 4, ...(nextToken && { nextToken }) }));
+      const page = await ng.client.send(
+        new ListTasksCommand({ cluster: 'list', maxResults: 4, ...(nextToken && { nextToken }) }),
+      );
       paged.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
@@ -129,12 +186,28 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
     assert.equal(cli.json.taskArns.length, 6, 'the CLI follows nextToken');
 
     const counts = await ng.client.send(new DescribeClustersCommand({ clusters: ['list'] }));
-    assert.equal((counts.clusters?.[0]?.runningTasksCount ?? 0) + (counts.clusters?.[0]?.pendingTasksCount ?? 0), 6);
-    await assert.rejects(ng.client.send(new DeleteClusterCommand({ cluster: 'list' })), ClusterContainsTasksException);
+    assert.equal(
+      (counts.clusters?.[0]?.runningTasksCount ?? 0) + (counts.clusters?.[0]?.pendingTasksCount ?? 0),
+      6,
+    );
+    await assert.rejects(
+      ng.client.send(new DeleteClusterCommand({ cluster: 'list' })),
+      ClusterContainsTasksException,
+    );
 
-    await Promise.all((all.taskArns ?? []).map((task) => ng.client.send(new StopTaskCommand({ cluster: 'list', task }))));
-    assert.equal((await ng.client.send(new ListTasksCommand({ cluster: 'list' }))).taskArns?.length, 0, 'desired RUNNING only by default');
-    assert.equal((await ng.client.send(new ListTasksCommand({ cluster: 'list', desiredStatus: 'STOPPED' }))).taskArns?.length, 6);
+    await Promise.all(
+      (all.taskArns ?? []).map((task) => ng.client.send(new StopTaskCommand({ cluster: 'list', task }))),
+    );
+    assert.equal(
+      (await ng.client.send(new ListTasksCommand({ cluster: 'list' }))).taskArns?.length,
+      0,
+      'desired RUNNING only by default',
+    );
+    assert.equal(
+      (await ng.client.send(new ListTasksCommand({ cluster: 'list', desiredStatus: 'STOPPED' }))).taskArns
+        ?.length,
+      6,
+    );
     for (const a of all.taskArns ?? []) await waitForTask(ng.client, a, isStopped);
     const deleted = await ng.client.send(new DeleteClusterCommand({ cluster: 'list' }));
     assert.equal(deleted.cluster?.status, 'INACTIVE');
@@ -152,12 +225,18 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
         ],
       }),
     );
-    const out = await ng.client.send(new RunTaskCommand({ cluster: 'spot', taskDefinition: td, count: 5, networkConfiguration: net }));
+    const out = await ng.client.send(
+      new RunTaskCommand({ cluster: 'spot', taskDefinition: td, count: 5, networkConfiguration: net }),
+    );
     const providers = (out.tasks ?? []).map((t) => t.capacityProviderName).sort();
     assert.deepEqual(providers, ['FARGATE', 'FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT', 'FARGATE_SPOT']);
     assert.ok(out.tasks?.every((t) => t.launchType === 'FARGATE'));
     await Promise.all((out.tasks ?? []).map((t) => waitForTask(ng.client, t.taskArn!, isRunning)));
-    await Promise.all((out.tasks ?? []).map((t) => ng.client.send(new StopTaskCommand({ cluster: 'spot', task: t.taskArn! }))));
+    await Promise.all(
+      (out.tasks ?? []).map((t) =>
+        ng.client.send(new StopTaskCommand({ cluster: 'spot', task: t.taskArn! })),
+      ),
+    );
     await Promise.all((out.tasks ?? []).map((t) => waitForTask(ng.client, t.taskArn!, isStopped)));
   });
 });

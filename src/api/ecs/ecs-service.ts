@@ -1,7 +1,7 @@
 import { ecsError } from '../../core/ecs/ecs-errors.ts';
 import type { Operation } from '../operation.ts';
+import type { ApiService } from '../protocol/api-service.ts';
 import { type InputProblem, InputValidator } from '../protocol/input-validator.ts';
-import type { JsonService } from '../protocol/json-service.ts';
 import { loadServiceModel } from '../protocol/service-model.ts';
 import { createCluster } from './create-cluster.ts';
 import { deleteAccountSetting } from './delete-account-setting.ts';
@@ -72,7 +72,7 @@ function inputError(operation: string, p: InputProblem) {
   return ecsError(code, `Invalid ${p.path}. ${p.message}`);
 }
 
-export function ecsService(operations: Readonly<Record<string, Operation>> = ECS_OPERATIONS): JsonService {
+export function ecsService(operations: Readonly<Record<string, Operation>> = ECS_OPERATIONS): ApiService {
   const model = loadServiceModel('ecs');
   return {
     protocol: 'awsJson1_1',

@@ -247,21 +247,30 @@ function checkNames(containers: readonly ContainerDef[]) {
   }
 }
 
-function checkVolumes(containers: readonly ContainerDef[], volumes: readonly { name?: string | undefined }[]) {
+function checkVolumes(
+  containers: readonly ContainerDef[],
+  volumes: readonly { name?: string | undefined }[],
+) {
   const declared = new Set(volumes.map((v) => v.name));
   const names = new Set(containers.map((c) => c.name));
   for (const c of containers) {
     for (const m of c.mountPoints ?? []) {
       if (!m.sourceVolume || !declared.has(m.sourceVolume)) {
-        throw fail(`Invalid 'mountPoints' setting for container '${c.name}'. The volume '${m.sourceVolume}' is not defined in the task definition.`);
+        throw fail(
+          `Invalid 'mountPoints' setting for container '${c.name}'. The volume '${m.sourceVolume}' is not defined in the task definition.`,
+        );
       }
       if (!m.containerPath?.startsWith('/')) {
-        throw fail(`Invalid 'mountPoints' setting for container '${c.name}'. The containerPath must be an absolute path.`);
+        throw fail(
+          `Invalid 'mountPoints' setting for container '${c.name}'. The containerPath must be an absolute path.`,
+        );
       }
     }
     for (const v of c.volumesFrom ?? []) {
       if (!v.sourceContainer || !names.has(v.sourceContainer)) {
-        throw fail(`Invalid 'volumesFrom' setting for container '${c.name}'. The container '${v.sourceContainer}' is not defined in the task definition.`);
+        throw fail(
+          `Invalid 'volumesFrom' setting for container '${c.name}'. The container '${v.sourceContainer}' is not defined in the task definition.`,
+        );
       }
     }
   }

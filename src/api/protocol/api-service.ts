@@ -2,12 +2,13 @@ import type { ServiceError } from '../../core/service-error.ts';
 import type { Operation } from '../operation.ts';
 import type { InputProblem, InputValidator } from './input-validator.ts';
 
-/** A service spoken in awsJson1_0 or awsJson1_1: operations picked by `X-Amz-Target`. */
-export interface JsonService {
-  readonly protocol: 'awsJson1_0' | 'awsJson1_1';
-  /** `AmazonEC2ContainerServiceV20141113` in `X-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters`. */
-  readonly targetPrefix: string;
-  /** The SigV4 service name clients sign with. */
+/** An AWS service as the gateway serves it, whatever its wire protocol. */
+export interface ApiService {
+  /** Which codec reads and answers its requests. */
+  readonly protocol: 'awsJson1_0' | 'awsJson1_1' | 'awsQuery';
+  /** JSON services: `AmazonEC2ContainerServiceV20141113` in `X-Amz-Target: AmazonEC2ContainerServiceV20141113.ListClusters`. */
+  readonly targetPrefix?: string;
+  /** The SigV4 service name clients sign with (Query services are also told apart by it). */
   readonly signingName: string;
   readonly validator: InputValidator;
   readonly operations: Readonly<Record<string, Operation>>;

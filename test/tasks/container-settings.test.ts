@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import { promisify } from 'node:util';
+import { type ContainerDefinition, StopTaskCommand } from '@aws-sdk/client-ecs';
 import {
   cannotRunTasks,
+  isRunning,
   isStopped,
   registerTask,
   runTask,
+  SERVE,
   startTaskNeargate,
   type TaskNeargate,
   waitForTask,
@@ -128,6 +132,25 @@ describe('container settings are honoured inside the container', { skip: cannotR
       }),
       0,
     );
+  });
+
+  test('dockerLabels label the container, as Docker labels become OCI annotations', async () => {
+    const td = await registerTask(ng.client, [
+      { name: 'app', command: SERVE, dockerLabels: { team: 'blue', 'com.example.tier': 'web' } },
+    ]);
+    const t = await runTask(ng.client, td);
+    const running = await waitForTask(ng.client, t.taskArn!, isRunning);
+    const { stdout } = await promisify(execFile)('runc', [
+      '--root',
+      `${ng.dataDir}/agent/runtime/runc`,
+      'state',
+      running.containers![0]!.runtimeId!,
+    ]);
+    const annotations = JSON.parse(stdout).annotations as Record<string, string>;
+    assert.equal(annotations.team, 'blue');
+    assert.equal(annotations['com.example.tier'], 'web');
+    await ng.client.send(new StopTaskCommand({ task: t.taskArn! }));
+    await waitForTask(ng.client, t.taskArn!, isStopped);
   });
 
   test('containers of one task share a bind-mount volume', async () => {

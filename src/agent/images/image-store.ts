@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { ProcessRunner } from '../process/process-runner.ts';
 import { type ArchiveImage, readImageArchive } from './archive.ts';
 import { BlobStore } from './blob-store.ts';
 import type { Digest } from './digest.ts';
@@ -9,6 +10,7 @@ import { LayerStore } from './layer-store.ts';
 import type { Platform } from './platform.ts';
 import { ReadWriteLock } from './read-write-lock.ts';
 import { type Rootfs, type RootfsInfo, RootfsManager } from './rootfs.ts';
+import { imageCommand } from './run-command.ts';
 
 export interface ImageStoreOptions {
   /** Directory that holds everything: blobs/, layers/, images/, references.json, rootfs/. */
@@ -20,6 +22,8 @@ export interface ImageStoreOptions {
   platform?: Platform;
   /** Layers one load unpacks at the same time. @default 3 */
   unpackConcurrency?: number;
+  /** Runs mount, umount, sync, tar and setfattr. @default spawns from this process */
+  runner?: ProcessRunner;
 }
 
 export interface RemoveResult {
@@ -68,10 +72,17 @@ export class ImageStore {
     this.#clock = options.clock ?? { now: () => Date.now() };
     this.#platform = options.platform;
     this.#concurrency = options.unpackConcurrency ?? 3;
+    const run = options.runner && { run: imageCommand(options.runner) };
     this.blobs = new BlobStore({ root: this.root, randomHex });
-    this.layers = new LayerStore({ root: this.root, randomHex });
+    this.layers = new LayerStore({ root: this.root, randomHex, ...run });
     this.#catalog = new ImageCatalog({ root: this.root, randomHex });
-    this.#rootfs = new RootfsManager({ root: this.root, layers: this.layers, clock: this.#clock, randomHex });
+    this.#rootfs = new RootfsManager({
+      root: this.root,
+      layers: this.layers,
+      clock: this.#clock,
+      randomHex,
+      ...run,
+    });
   }
 
   /**

@@ -5,13 +5,15 @@ import { openDecompressed } from './compression.ts';
 import { type Digest, digestHex, isDigest } from './digest.ts';
 import { ImageError } from './image-error.ts';
 import { unpackLayer } from './layer-unpacker.ts';
-import { runCommand } from './run-command.ts';
+import { type RunCommand, runCommand } from './run-command.ts';
 
 export interface LayerStoreOptions {
   /** The image store's root; layers live in `<root>/layers/<diffID hex>/`. */
   root: string;
   /** Random hex for names of directories being deleted. @default crypto random bytes */
   randomHex?: (bytes: number) => string;
+  /** Runs sync, tar and setfattr. @default spawns from this process */
+  run?: RunCommand;
 }
 
 export interface EnsureLayerResult {
@@ -36,11 +38,13 @@ const defaultRandomHex = (bytes: number) =>
 export class LayerStore {
   readonly #dir: string;
   readonly #randomHex: (bytes: number) => string;
+  readonly #run: RunCommand;
   readonly #running = new Map<string, Promise<void>>();
 
   constructor(options: LayerStoreOptions) {
     this.#dir = join(resolve(options.root), 'layers');
     this.#randomHex = options.randomHex ?? defaultRandomHex;
+    this.#run = options.run ?? runCommand;
   }
 
   path(diffId: Digest): string {
@@ -135,10 +139,10 @@ export class LayerStore {
     await rm(partial, { recursive: true, force: true });
     try {
       const stream = await openDecompressed(blobPath, opts);
-      await unpackLayer(stream, partial, { expectedDiffId: diffId, ...opts });
+      await unpackLayer(stream, partial, { expectedDiffId: diffId, run: this.#run, ...opts });
       // One syncfs for the whole tree instead of an fsync per file: the rename below must
       // not become durable before the files it publishes.
-      await runCommand('sync', ['--file-system', partial], opts);
+      await this.#run('sync', ['--file-system', partial], opts);
       await rename(partial, this.path(diffId));
       await syncDirectory(this.#dir);
     } catch (error) {

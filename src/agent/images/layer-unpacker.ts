@@ -20,12 +20,20 @@ import { join } from 'node:path';
 import { type Digest, Digester } from './digest.ts';
 import { cleanEntryPath, unsafe } from './entry-path.ts';
 import { ImageError } from './image-error.ts';
-import { createSpecialNodes, type SpecialNode, setExtendedAttributes } from './overlay-nodes.ts';
+import {
+  createSpecialNodes,
+  type NodeOptions,
+  type SpecialNode,
+  setExtendedAttributes,
+} from './overlay-nodes.ts';
+import type { RunCommand } from './run-command.ts';
 import { readTar, type TarEntry } from './tar-reader.ts';
 
 export interface UnpackLayerOptions {
   /** The diffID the uncompressed stream must hash to; checked before any node or xattr is made. */
   expectedDiffId?: Digest;
+  /** Runs tar and setfattr for the nodes Node cannot make. @default spawns from this process */
+  run?: RunCommand;
   signal?: AbortSignal;
 }
 
@@ -187,7 +195,7 @@ class LayerState {
     this.#whiteouts.set(parent === '' ? name : `${parent}/${name}`, entry.mtimeMs);
   }
 
-  async finish(options: { signal?: AbortSignal }): Promise<void> {
+  async finish(options: NodeOptions): Promise<void> {
     for (const [rel, mtimeMs] of this.#whiteouts) {
       // The OCI spec: a whiteout only hides what lower layers hold. A directory of the same
       // name in this layer must hide their content, which is what opaque means.

@@ -1,5 +1,5 @@
 import { Header, Pax } from 'tar';
-import { runCommand } from './run-command.ts';
+import { type RunCommand, runCommand } from './run-command.ts';
 
 /** A node Node.js cannot create itself: it has no mknod. */
 export interface SpecialNode {
@@ -12,6 +12,12 @@ export interface SpecialNode {
   mtimeMs: number;
 }
 
+export interface NodeOptions {
+  /** @default spawns from this process */
+  run?: RunCommand;
+  signal?: AbortSignal;
+}
+
 const TAR_TYPE = { char: 'CharacterDevice', block: 'BlockDevice', fifo: 'FIFO' } as const;
 
 /**
@@ -22,7 +28,7 @@ const TAR_TYPE = { char: 'CharacterDevice', block: 'BlockDevice', fifo: 'FIFO' }
 export async function createSpecialNodes(
   dir: string,
   nodes: ReadonlyMap<string, SpecialNode>,
-  options: { signal?: AbortSignal } = {},
+  options: NodeOptions = {},
 ): Promise<void> {
   if (nodes.size === 0) return;
   const blocks: Buffer[] = [];
@@ -43,10 +49,11 @@ export async function createSpecialNodes(
     blocks.push(header.block ?? Buffer.alloc(512));
   }
   blocks.push(Buffer.alloc(1024));
-  await runCommand(
+  const { run = runCommand, signal } = options;
+  await run(
     'tar',
     ['--extract', '--file=-', `--directory=${dir}`, '--numeric-owner', '--same-owner', '--same-permissions'],
-    { input: Buffer.concat(blocks), ...options },
+    { input: Buffer.concat(blocks), ...(signal && { signal }) },
   );
 }
 
@@ -57,7 +64,7 @@ export async function createSpecialNodes(
 export async function setExtendedAttributes(
   dir: string,
   attributes: ReadonlyMap<string, ReadonlyMap<string, Buffer>>,
-  options: { signal?: AbortSignal } = {},
+  options: NodeOptions = {},
 ): Promise<void> {
   let dump = '';
   for (const [path, attrs] of attributes) {
@@ -67,7 +74,12 @@ export async function setExtendedAttributes(
     dump += '\n';
   }
   if (dump === '') return;
-  await runCommand('setfattr', ['-h', '--restore=-'], { cwd: dir, input: Buffer.from(dump), ...options });
+  const { run = runCommand, signal } = options;
+  await run('setfattr', ['-h', '--restore=-'], {
+    cwd: dir,
+    input: Buffer.from(dump),
+    ...(signal && { signal }),
+  });
 }
 
 /** The escaping getfattr writes and setfattr reads back: octal for blanks, controls, `\` and `=`. */

@@ -6,7 +6,7 @@ import { type Digest, isDigest } from './digest.ts';
 import { ImageError } from './image-error.ts';
 import type { LayerStore } from './layer-store.ts';
 import { readMountInfo } from './mountinfo.ts';
-import { runCommand } from './run-command.ts';
+import { type RunCommand, runCommand } from './run-command.ts';
 
 /** A mounted container root filesystem. */
 export interface Rootfs {
@@ -43,6 +43,8 @@ export interface RootfsManagerOptions {
   layers: LayerStore;
   clock?: { now(): number };
   randomHex?: (bytes: number) => string;
+  /** Runs mount and umount. @default spawns from this process */
+  run?: RunCommand;
 }
 
 /** Marks our overlay mounts in mountinfo, so they can be found again without any file. */
@@ -66,6 +68,7 @@ export class RootfsManager {
   readonly #layers: LayerStore;
   readonly #clock: { now(): number };
   readonly #randomHex: (bytes: number) => string;
+  readonly #run: RunCommand;
 
   constructor(options: RootfsManagerOptions) {
     const root = resolve(options.root);
@@ -77,6 +80,7 @@ export class RootfsManager {
     this.#layers = options.layers;
     this.#clock = options.clock ?? { now: () => Date.now() };
     this.#randomHex = options.randomHex ?? defaultRandomHex;
+    this.#run = options.run ?? runCommand;
   }
 
   /** Creates the container's directories and records the lease; call before `mount`. */
@@ -142,7 +146,7 @@ export class RootfsManager {
       });
     }
     // -n: no /etc/mtab; -i: no /sbin/mount.overlay helper. Both save work on the hot path.
-    await runCommand('mount', ['-n', '-i', '-t', 'overlay', '-o', data, MOUNT_SOURCE, path], {
+    await this.#run('mount', ['-n', '-i', '-t', 'overlay', '-o', data, MOUNT_SOURCE, path], {
       ...(cwd && { cwd }),
       ...(options.signal && { signal: options.signal }),
     });
@@ -158,11 +162,11 @@ export class RootfsManager {
     const path = join(dir, 'rootfs');
     for (let i = 0; i < 8 && (await isMountPoint(path)); i++) {
       try {
-        await runCommand('umount', ['-n', '-i', path], options.signal ? { signal: options.signal } : {});
+        await this.#run('umount', ['-n', '-i', path], options.signal ? { signal: options.signal } : {});
       } catch (error) {
         if (!(error instanceof ImageError && /busy/i.test(String(error.data.stderr)))) throw error;
         // A process still holds a file in it; detach now, the kernel frees it when they let go.
-        await runCommand('umount', ['-n', '-i', '--lazy', path]);
+        await this.#run('umount', ['-n', '-i', '--lazy', path]);
       }
     }
     if (await isMountPoint(path))

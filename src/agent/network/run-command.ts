@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { DirectRunner } from '../process/direct-runner.ts';
+import type { ProcessRunner } from '../process/process-runner.ts';
+import { runCommand as runWith } from '../process/run-command.ts';
 import { NetworkError } from './network-error.ts';
 
 export interface RunCommandOptions {
@@ -15,47 +17,21 @@ export type RunCommand = (
 ) => Promise<string>;
 
 /**
- * The real {@link RunCommand}: rejects with a `CommandFailed` NetworkError carrying stderr when
- * the program exits non-zero, or with the signal's reason when aborted.
+ * A {@link RunCommand} over `runner`: rejects with a `CommandFailed` NetworkError carrying stderr
+ * when the program exits non-zero, or with the signal's reason when aborted.
  */
-export const runCommand: RunCommand = (file, args, options = {}) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      ...(options.signal && { signal: options.signal }),
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
-    if (options.input !== undefined && child.stdin) {
-      // A child that fails early closes its stdin; its exit code and stderr tell why.
-      child.stdin.on('error', () => {});
-      child.stdin.end(options.input);
-    }
-    child.on('error', (error) => {
-      if (options.signal?.aborted) reject(options.signal.reason);
-      else
-        reject(
-          new NetworkError('CommandFailed', `Command "${file}" could not start: ${error.message}`, {
-            file,
-            args,
-          }),
-        );
-    });
-    child.on('close', (code, signal) => {
-      if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      if (options.signal?.aborted) return reject(options.signal.reason);
-      const stderr = Buffer.concat(err).toString('utf8').trim();
-      const status = code === null ? `was killed by ${signal}` : `exited with ${code}`;
-      reject(
-        new NetworkError('CommandFailed', `Command "${file} ${args.join(' ')}" ${status}: ${stderr}`, {
-          file,
-          args,
-          input: options.input,
-          code,
-          stderr,
-        }),
+export function networkCommand(runner: ProcessRunner): RunCommand {
+  return (file, args, options = {}) =>
+    runWith(runner, file, args, options, (failure) => {
+      const data = { file, args, input: options.input, code: failure.exitCode, stderr: failure.stderr };
+      return new NetworkError(
+        'CommandFailed',
+        failure.message,
+        data,
+        failure.cause && { cause: failure.cause },
       );
     });
-  });
+}
+
+/** The {@link RunCommand} that spawns from this process. */
+export const runCommand: RunCommand = networkCommand(new DirectRunner());

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isIpv4 } from '../../core/cidr.ts';
+import type { ProcessRunner } from '../process/process-runner.ts';
 import type { NetworkInventory, SubnetState } from './host-inventory.ts';
 import { buildInventory } from './host-inventory.ts';
 import { Ip } from './ip.ts';
@@ -17,6 +18,7 @@ import {
   hostAddressScript,
   removeSubnetScript,
 } from './nft-ruleset.ts';
+import { networkCommand } from './run-command.ts';
 import { checkSubnetConflicts } from './subnet-conflicts.ts';
 import { writeSysctl } from './sysctl.ts';
 import type { TaskNetworkInfo } from './task-namespaces.ts';
@@ -28,9 +30,11 @@ export interface TaskNetworkOptions {
    * @default 'ng'
    */
   readonly prefix?: string;
-  /** @default new Ip() */
+  /** Runs `ip` and `nft` unless `ip` or `nft` is given. @default spawns from this process */
+  readonly runner?: ProcessRunner;
+  /** @default new Ip() over `runner` */
   readonly ip?: Ip;
-  /** @default new Nft() */
+  /** @default new Nft() over `runner` */
   readonly nft?: Nft;
   /**
    * Interface group given to the host veth of a task with assignPublicIp=ENABLED.
@@ -78,8 +82,9 @@ export class TaskNetwork {
 
   constructor(options: TaskNetworkOptions = {}) {
     this.names = new NetworkNames(options.prefix);
-    this.#ip = options.ip ?? new Ip();
-    this.#nft = options.nft ?? new Nft();
+    const run = options.runner && { run: networkCommand(options.runner) };
+    this.#ip = options.ip ?? new Ip(run);
+    this.#nft = options.nft ?? new Nft(run);
     this.#egressGroup = options.egressGroup ?? 0x4e47;
     this.#egressMark = options.egressMark ?? 0x0100_0000;
     if (!Number.isInteger(this.#egressGroup) || this.#egressGroup <= 0 || this.#egressGroup > 0xffff_ffff) {

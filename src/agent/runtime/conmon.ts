@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import type { Readable, Writable } from 'node:stream';
+import { DirectRunner } from '../process/direct-runner.ts';
+import { ProcessError } from '../process/process-error.ts';
+import type { ProcessResult, ProcessRunner } from '../process/process-runner.ts';
 import { runcMessage } from './runc.ts';
 import { RuntimeError } from './runtime-error.ts';
 
@@ -27,6 +28,8 @@ export interface ConmonLaunchOptions {
    * to move it into another cgroup (its container and runc are then created from there).
    */
   readonly beforeStart?: (conmonPid: number) => Promise<void>;
+  /** Spawns conmon; a WorkerRunner's worker is not its parent for long either. @default spawns from this process */
+  readonly runner?: ProcessRunner;
   readonly signal?: AbortSignal;
 }
 
@@ -47,7 +50,8 @@ const START_FD = 4;
  * it holds the container's stdio, writes the log, and records the exit status. Resolves once
  * `runc create` succeeded, as conmon reports on the sync pipe (`{"data": <pid>}`), or rejects with
  * runc's error (`{"data": -1, "message": "<runc stderr>"}`). The caller then runs `runc start`.
- * An abort stops the waiting, not conmon: the container may still appear, for remove() to clear.
+ * An abort kills the spawned conmon; had it forked its daemon already, the container may still
+ * appear, for remove() to clear.
  */
 export async function launchConmon(options: ConmonLaunchOptions): Promise<ConmonLaunch> {
   const { containerId, signal } = options;
@@ -80,93 +84,50 @@ export async function launchConmon(options: ConmonLaunchOptions): Promise<Conmon
     // The attach socket goes in the bundle directory, not in a shared socket directory.
     '--full-attach',
   ];
-  const withStartPipe = options.beforeStart !== undefined;
-  const child = spawn(options.conmonPath, args, {
-    cwd: options.persistDir,
-    detached: true,
-    env: {
-      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-      _OCI_SYNCPIPE: String(SYNC_FD),
-      ...(withStartPipe ? { _OCI_STARTPIPE: String(START_FD) } : {}),
-    },
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...(withStartPipe ? (['pipe'] as const) : [])],
-  });
-  child.unref();
-  const syncPipe = child.stdio[SYNC_FD] as Readable;
-  const stderr = readAll(child.stderr!);
-  const report = readFirstLine(syncPipe);
-  // The spawned conmon writes the pid file of its daemon child, then exits.
-  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    child.once('error', (error) => resolve({ code: null, error }));
-    child.once('exit', (code) => resolve({ code }));
-  });
+  const { beforeStart } = options;
+  const runner = options.runner ?? new DirectRunner();
   const fail = (message: string, cause?: unknown) =>
     new RuntimeError('ConmonFailed', message, { containerId, cause });
+  let result: ProcessResult;
   try {
-    if (withStartPipe) {
-      try {
-        await Promise.race([options.beforeStart!(child.pid!), exited]);
-      } catch (error) {
-        // It still waits on the start pipe, before any fork: closing the pipe would let it go on.
-        child.kill('SIGKILL');
-        throw error;
-      }
-      (child.stdio[START_FD] as Writable).end('0');
-    }
-    const line = await abortable(report, signal);
-    const { code, error } = await exited;
-    if (error) throw fail(`Cannot run conmon: ${error.message}`, error);
-    if (line === null) {
-      throw fail(
-        `conmon exited (status ${code}) without reporting: ${(await stderr).trim() || 'no message'}`,
-      );
-    }
-    const message = JSON.parse(line) as { data?: number; message?: string };
-    if (typeof message.data !== 'number' || message.data <= 0) {
-      throw new RuntimeError('CreateFailed', runcMessage(message.message ?? ''), { containerId });
-    }
+    result = await runner.run(options.conmonPath, args, {
+      cwd: options.persistDir,
+      detached: true,
+      env: {
+        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+        _OCI_SYNCPIPE: String(SYNC_FD),
+        ...(beforeStart ? { _OCI_STARTPIPE: String(START_FD) } : {}),
+      },
+      syncPipeFd: SYNC_FD,
+      // conmon waits on its start pipe before it forks anything.
+      ...(beforeStart && { startPipe: { fd: START_FD, beforeStart } }),
+      ...(signal && { signal }),
+    });
+  } catch (error) {
+    // An abort or a failed beforeStart, too: conmon failed to create the container.
+    if (error instanceof ProcessError) throw fail(`Cannot run conmon: ${error.message}`, error);
+    throw fail(`conmon failed: ${(error as Error).message}`, error);
+  }
+  // The spawned conmon has exited; its daemon child reported on the sync pipe, or died.
+  const line = result.syncLine ?? null;
+  if (line === null) {
+    throw fail(
+      `conmon exited (status ${result.exitCode}) without reporting: ${result.stderr.trim() || 'no message'}`,
+    );
+  }
+  let message: { data?: number; message?: string };
+  try {
+    message = JSON.parse(line) as typeof message;
+  } catch (error) {
+    throw fail(`conmon failed: ${(error as Error).message}`, error);
+  }
+  if (typeof message.data !== 'number' || message.data <= 0) {
+    throw new RuntimeError('CreateFailed', runcMessage(message.message ?? ''), { containerId });
+  }
+  try {
     const conmonPid = Number((await readFile(options.conmonPidFile, 'utf8')).trim());
     return { conmonPid, containerPid: message.data };
   } catch (error) {
-    if (error instanceof RuntimeError) throw error;
     throw fail(`conmon failed: ${(error as Error).message}`, error);
-  } finally {
-    syncPipe.destroy();
   }
-}
-
-function readAll(stream: Readable): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    stream.once('close', () => resolve(text));
-    stream.once('error', () => resolve(text));
-  });
-}
-
-// conmon writes one JSON object and a newline per message.
-function readFirstLine(stream: Readable): Promise<string | null> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      text += chunk;
-      const end = text.indexOf('\n');
-      if (end >= 0) resolve(text.slice(0, end));
-    });
-    stream.once('close', () => resolve(text.trim() === '' ? null : text.trim()));
-    stream.once('error', () => resolve(null));
-  });
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type CgroupMounts, readCgroupMounts } from '../cgroups/cgroup-mounts.ts';
 import { moveToCgroup } from '../cgroups/move-to-cgroup.ts';
 import { removeCgroup } from '../cgroups/remove-cgroup.ts';
+import { DirectRunner } from '../process/direct-runner.ts';
+import type { ProcessRunner } from '../process/process-runner.ts';
 import { launchConmon } from './conmon.ts';
 import { isConmonAlive } from './conmon-alive.ts';
 import { ContainerFiles, type ContainerRecord } from './container-files.ts';
@@ -33,6 +35,8 @@ export interface ContainerRuntimeOptions {
   readonly conmonCgroupPath?: string;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /** Spawns runc and conmon. @default spawns from this process */
+  readonly runner?: ProcessRunner;
 }
 
 export interface CreateOptions {
@@ -80,6 +84,7 @@ export class ContainerRuntime {
   readonly #runcPath: string;
   readonly #conmonPath: string;
   readonly #conmonCgroupPath: string | undefined;
+  readonly #runner: ProcessRunner;
   readonly #now: () => Date;
   #mounts: Promise<CgroupMounts> | undefined;
 
@@ -89,7 +94,8 @@ export class ContainerRuntime {
     this.#files = new ContainerFiles(this.#layout, () => this.#cgroupMounts());
     this.#runcPath = options.runcPath ?? findExecutable('runc', '/usr/sbin');
     this.#conmonPath = options.conmonPath ?? findExecutable('conmon', '/usr/bin');
-    this.#runc = new Runc({ root: this.#layout.runcRoot, runcPath: this.#runcPath });
+    this.#runner = options.runner ?? new DirectRunner();
+    this.#runc = new Runc({ root: this.#layout.runcRoot, runcPath: this.#runcPath, runner: this.#runner });
     this.#conmonCgroupPath = options.conmonCgroupPath;
     this.#now = options.now ?? (() => new Date());
     this.#mounts = options.cgroupMounts ? Promise.resolve(options.cgroupMounts) : undefined;
@@ -146,6 +152,7 @@ export class ContainerRuntime {
         logPath: record.logPath,
         conmonPidFile: layout.file(id, 'conmon.pid'),
         containerPidFile: layout.file(id, 'pid'),
+        runner: this.#runner,
         ...(options.logSizeMaxBytes === undefined ? {} : { logSizeMaxBytes: options.logSizeMaxBytes }),
         ...(conmonCgroupPath === undefined
           ? {}
@@ -230,13 +237,23 @@ export class ContainerRuntime {
     // observed at once cannot afford. An exit file means stopped; a started container whose
     // conmon lives is running (its exit file comes when it ends).
     const files = this.#files;
-    const [ended, startedAt, record] = await Promise.all([files.hasExitFile(id), files.startedAt(id), files.record(id)]);
+    const [ended, startedAt, record] = await Promise.all([
+      files.hasExitFile(id),
+      files.startedAt(id),
+      files.record(id),
+    ]);
     if (ended) return this.#describe(id, null);
     if (record === null && !existsSync(join(this.#layout.runcRoot, id))) return missing(id);
     if (startedAt !== null && record !== null && (await files.conmonAlive(id))) {
       const pid = await files.containerPid(id);
       if (pid !== null) {
-        return this.#describe(id, { id, pid, status: 'running', bundle: record.bundleDir, created: new Date(record.createdAt).toISOString() });
+        return this.#describe(id, {
+          id,
+          pid,
+          status: 'running',
+          bundle: record.bundleDir,
+          created: new Date(record.createdAt).toISOString(),
+        });
       }
     }
     return this.#describe(id, await this.#runc.state(id, options));

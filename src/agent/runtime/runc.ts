@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ProcessResult, runProcess } from './run-process.ts';
+import { DirectRunner } from '../process/direct-runner.ts';
+import type { ProcessResult, ProcessRunner } from '../process/process-runner.ts';
 import { RuntimeError } from './runtime-error.ts';
 
 export interface RuncOptions {
@@ -10,6 +11,8 @@ export interface RuncOptions {
   readonly root: string;
   /** @default 'runc' */
   readonly runcPath?: string;
+  /** @default spawns from this process */
+  readonly runner?: ProcessRunner;
 }
 
 /** `runc state` of one container. */
@@ -68,10 +71,12 @@ const UNLIMITED = 2 ** 62;
 export class Runc {
   readonly root: string;
   readonly runcPath: string;
+  readonly #runner: ProcessRunner;
 
-  constructor({ root, runcPath = 'runc' }: RuncOptions) {
+  constructor({ root, runcPath = 'runc', runner = new DirectRunner() }: RuncOptions) {
     this.root = root;
     this.runcPath = runcPath;
+    this.#runner = runner;
   }
 
   /** The container's state, or null when runc does not know it. */
@@ -135,7 +140,7 @@ export class Runc {
       }
     }, timeoutMs);
     try {
-      const result = await runProcess(
+      const result = await this.#runner.run(
         this.runcPath,
         this.#args(['exec', '--pid-file', pidFile, id, ...args]),
         {
@@ -176,7 +181,11 @@ export class Runc {
   }
 
   #run(args: readonly string[], options: { signal?: AbortSignal }): Promise<ProcessResult> {
-    return runProcess(this.runcPath, this.#args(args), options.signal ? { signal: options.signal } : {});
+    return this.#runner.run(
+      this.runcPath,
+      this.#args(args),
+      options.signal ? { signal: options.signal } : {},
+    );
   }
 
   async #check(id: string | undefined, args: readonly string[], options: { signal?: AbortSignal }) {

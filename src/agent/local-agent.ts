@@ -15,6 +15,7 @@ import {
 } from './host-agent.ts';
 import { ImageStore } from './images/image-store.ts';
 import { TaskNetwork } from './network/task-network.ts';
+import { WorkerRunner } from './process/worker-runner.ts';
 import { ContainerRuntime } from './runtime/container-runtime.ts';
 import { readNofileCeiling } from './runtime/read-nofile-ceiling.ts';
 import { readUserDatabase } from './runtime/read-user-database.ts';
@@ -47,14 +48,21 @@ export class LocalAgent implements HostAgent {
   readonly #log: Logger;
   readonly #listeners = new Set<(taskId: string) => void>();
   readonly #stopWatching = new AbortController();
+  readonly #runner: WorkerRunner;
   #nofileCeiling: Promise<number | undefined> | undefined;
 
-  private constructor(o: LocalAgentOptions, cgroups: TaskCgroups) {
+  private constructor(o: LocalAgentOptions, cgroups: TaskCgroups, runner: WorkerRunner) {
     this.#log = o.log;
     this.#tasksDir = join(o.root, 'tasks');
-    this.images = new ImageStore({ root: join(o.root, 'images') });
-    this.#runtime = new ContainerRuntime({ stateDir: join(o.root, 'runtime'), cgroupMounts: cgroups.mounts });
-    this.#network = new TaskNetwork({ prefix: o.prefix ?? 'ng' });
+    // Every process the agent starts is forked by one small worker, not by this big process.
+    this.#runner = runner;
+    this.images = new ImageStore({ root: join(o.root, 'images'), runner });
+    this.#runtime = new ContainerRuntime({
+      stateDir: join(o.root, 'runtime'),
+      cgroupMounts: cgroups.mounts,
+      runner,
+    });
+    this.#network = new TaskNetwork({ prefix: o.prefix ?? 'ng', runner });
     this.#cgroups = cgroups;
     this.#health = new HealthMonitor(
       async (id, args, timeoutMs) => (await this.#runtime.exec(id, args, { timeoutMs })).exitCode,
@@ -66,7 +74,10 @@ export class LocalAgent implements HostAgent {
   /** Detects the host's cgroups, restores network rules and starts watching container exits. */
   static async start(o: LocalAgentOptions): Promise<LocalAgent> {
     const cgroups = await TaskCgroups.detect({ parentPath: o.cgroupParent ?? '/neargate' });
-    const agent = new LocalAgent(o, cgroups);
+    const runner = new WorkerRunner({
+      onExit: (exit) => o.log.warn(exit, 'the spawn worker exited; the next command starts another'),
+    });
+    const agent = new LocalAgent(o, cgroups, runner);
     await mkdir(agent.#tasksDir, { recursive: true });
     await agent.#network.restore();
     void agent.#runtime
@@ -275,6 +286,7 @@ export class LocalAgent implements HostAgent {
   async close(): Promise<void> {
     this.#stopWatching.abort();
     this.#health.close();
+    await this.#runner.close();
   }
 
   #emit(taskId: string | undefined) {

@@ -78,9 +78,11 @@ async function startStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
         };
       }
     case 'PENDING': {
+      // Pulling and starting land in one write: every write is time a task waits to run.
       const pulled = await pullImages(d, t);
-      if (pulled !== t) return { next: pulled };
-      return runContainers(d, t);
+      if (pulled.desiredStatus === 'STOPPED') return { next: pulled };
+      const step = await runContainers(d, pulled);
+      return step.next || pulled === t ? step : { ...step, next: pulled };
     }
     case 'ACTIVATING':
       return { next: withStatus(t, 'RUNNING', now) };
@@ -201,13 +203,12 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
       if (c.essential !== false) next = withStop(next, StopCode.TaskFailedToStart, reason, d.clock.now());
     }
   }
-  if (toStart.length > 0) return { next }; // Others may be ready now: look again.
-  if (
-    next.desiredStatus === 'RUNNING' &&
-    (next.doc.containers ?? []).every((c) => c.lastStatus !== 'PENDING')
-  ) {
-    return { next: withStatus(next, 'ACTIVATING', d.clock.now()) };
+  const allStarted = (next.doc.containers ?? []).every((c) => c.lastStatus !== 'PENDING');
+  if (next.desiredStatus === 'RUNNING' && allStarted) {
+    // Nothing happens in ACTIVATING yet (load balancer registration will): go on to RUNNING at once.
+    return { next: withStatus(withStatus(next, 'ACTIVATING', d.clock.now()), 'RUNNING', d.clock.now()) };
   }
+  if (toStart.length > 0) return { next }; // Others may be ready now: look again.
   return next === t ? { idle: wakeAt === undefined ? {} : { wakeAt } } : { next };
 }
 

@@ -3,7 +3,7 @@ import type { RunOptions } from './process-runner.ts';
 import type { SpawnRequest } from './spawn-process.mjs';
 
 /** Output kept per stream unless a call asks otherwise. */
-export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 /** The part of RunOptions a spawn needs, defaults applied: what either runner hands spawnProcess. */
 export function spawnRequest(file: string, args: readonly string[], options: RunOptions): SpawnRequest {

@@ -8,12 +8,13 @@
 // Out, on stdout: {"id":1,"spawned":<pid>} when asked, then {"id":1,"result":SpawnResult} or
 // {"id":1,"error":{"message":"...","code":"ENOENT"}} when the program could not start.
 // It exits when stdin closes: its parent is gone, or done with it.
+import { readJsonLines, writeJsonLine } from './json-lines.mjs';
 import { spawnProcess } from './spawn-process.mjs';
 
 const running = new Map();
 
 function send(message) {
-  process.stdout.write(`${JSON.stringify(message)}\n`);
+  writeJsonLine(process.stdout, message);
 }
 
 function run({ id, request, notifySpawn }) {
@@ -42,17 +43,7 @@ function receive(message) {
   else if (message.op === 'release') running.get(message.id)?.release();
 }
 
-let buffered = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk) => {
-  buffered += chunk;
-  let end = buffered.indexOf('\n');
-  while (end >= 0) {
-    receive(JSON.parse(buffered.slice(0, end)));
-    buffered = buffered.slice(end + 1);
-    end = buffered.indexOf('\n');
-  }
-});
+readJsonLines(process.stdin, receive);
 // Programs still running are left to finish, as they would be had their parent forked them.
 process.stdin.on('end', () => process.exit(0));
 process.stdout.on('error', () => process.exit(0));

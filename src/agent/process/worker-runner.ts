@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { readJsonLines, writeJsonLine } from './json-lines.mjs';
 import { ProcessError } from './process-error.ts';
 import type { ProcessResult, ProcessRunner, RunOptions } from './process-runner.ts';
 import { spawnFailed, spawnRequest } from './spawn-request.ts';
@@ -130,17 +131,7 @@ export class WorkerRunner implements ProcessRunner {
     const worker: Worker = { child, pending: new Map() };
     this.#worker = worker;
     child.stdin?.on('error', () => {});
-    let buffered = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      buffered += chunk;
-      let end = buffered.indexOf('\n');
-      while (end >= 0) {
-        this.#receive(worker, JSON.parse(buffered.slice(0, end)) as Reply);
-        buffered = buffered.slice(end + 1);
-        end = buffered.indexOf('\n');
-      }
-    });
+    if (child.stdout) readJsonLines(child.stdout, (reply) => this.#receive(worker, reply as Reply));
     const gone = (code: number | null, signal: NodeJS.Signals | null, error?: Error) => {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
@@ -161,7 +152,7 @@ export class WorkerRunner implements ProcessRunner {
   }
 
   #send(worker: Worker, message: object): void {
-    if (this.#worker === worker) worker.child.stdin?.write(`${JSON.stringify(message)}\n`);
+    if (this.#worker === worker && worker.child.stdin) writeJsonLine(worker.child.stdin, message);
   }
 
   #receive(worker: Worker, reply: Reply): void {

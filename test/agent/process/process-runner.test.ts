@@ -52,6 +52,13 @@ for (const [name, make] of runners) {
       assert.equal(result.stderr.length, 1000);
     });
 
+    it('returns large and multi-byte output whole', async () => {
+      const script = 'head -c 5000000 /dev/zero | tr "\\0" a; printf "h\\303\\251llo \\342\\234\\223"';
+      const big = await runner.run('sh', ['-c', script]);
+      assert.equal(big.stdout.length, 5_000_000 + 'héllo ✓'.length);
+      assert.ok(big.stdout.endsWith('aaahéllo ✓'));
+    });
+
     it('reports a program killed by a signal', async () => {
       const result = await runner.run('sh', ['-c', 'kill -TERM $$']);
       assert.equal(result.exitCode, null);

@@ -14,6 +14,7 @@ import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
 import { Janitor } from './control/janitor.ts';
 import { TaskReconciler } from './control/task-reconciler.ts';
+import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
 import { countAccessKeys, putAccessKey } from './store/access-keys.ts';
@@ -81,7 +82,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
         memoryMiB: Math.floor((totalmem() / 1024 / 1024) * config.memoryOvercommit),
       },
-      defaultVpcCidrs: config.defaultVpcCidrs,
+      // A VPC over a network the host already routes would cut it off: skip those.
+      defaultVpcCidrs: freeOf(config.defaultVpcCidrs, await agent.occupiedBlocks()),
     };
     const gateway = new ApiGateway({
       services: [ecsService()],
@@ -129,6 +131,11 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     await store.close();
     throw err;
   }
+}
+
+function freeOf(candidates: readonly string[], occupied: readonly string[]): string[] {
+  const taken = occupied.map(parseCidr);
+  return candidates.filter((c) => !taken.some((t) => cidrsOverlap(t, parseCidr(c))));
 }
 
 /** Makes sure the account has a root key: the one from the environment, or a new one on first start. */

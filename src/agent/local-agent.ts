@@ -93,21 +93,28 @@ export class LocalAgent implements HostAgent {
     const n = spec.network;
     const dirs = taskDirs(this.#tasksDir, spec.taskId);
     const t0 = performance.now();
-    const timed = <T>(what: string, p: Promise<T>) => p.finally(() => this.#log.debug({ what, ms: Math.round(performance.now() - t0) }, 'prepare'));
+    const timed = <T>(what: string, p: Promise<T>) =>
+      p.finally(() => this.#log.debug({ what, ms: Math.round(performance.now() - t0) }, 'prepare'));
     try {
       await Promise.all([
-        timed('netns', this.#network.createTaskNetns(
-          spec.taskId,
-          {
-            subnet: { vpcId: n.vpcId, vpcCidr: n.vpcCidr, subnetId: n.subnetId, cidr: n.subnetCidr },
-            ipv4: n.ipv4,
-            macAddress: n.mac,
-            assignPublicIp: n.assignPublicIp ? 'ENABLED' : 'DISABLED',
-            eniId: n.eniId,
-          },
-          opts,
-        )),
-        timed('cgroup', this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB })),
+        timed(
+          'netns',
+          this.#network.createTaskNetns(
+            spec.taskId,
+            {
+              subnet: { vpcId: n.vpcId, vpcCidr: n.vpcCidr, subnetId: n.subnetId, cidr: n.subnetCidr },
+              ipv4: n.ipv4,
+              macAddress: n.mac,
+              assignPublicIp: n.assignPublicIp ? 'ENABLED' : 'DISABLED',
+              eniId: n.eniId,
+            },
+            opts,
+          ),
+        ),
+        timed(
+          'cgroup',
+          this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB }),
+        ),
         timed('files', writeTaskFiles(dirs, spec)),
       ]);
     } catch (err) {
@@ -266,6 +273,11 @@ export class LocalAgent implements HostAgent {
     for (const t of (await this.#network.list()).tasks) ids.add(t.taskId);
     for (const t of await this.#cgroups.list()) ids.add(t);
     return [...ids].filter((id) => /^[0-9a-f]{32}$/.test(id));
+  }
+
+  /** The IPv4 blocks other networks on this host use: VPCs must keep clear of them. */
+  occupiedBlocks(): Promise<string[]> {
+    return this.#network.occupiedBlocks();
   }
 
   /**

@@ -85,6 +85,20 @@ export function checkSubnetConflicts(
   }
 }
 
+/**
+ * The IPv4 blocks the host routes through interfaces other than `ownBridges`: where a new VPC
+ * must not go. `routes` is `ip -j route show table main`.
+ */
+export function foreignRouteBlocks(routes: unknown, ownBridges: ReadonlySet<string>): Ipv4Cidr[] {
+  const blocks: Ipv4Cidr[] = [];
+  for (const route of z.array(Route).parse(routes)) {
+    if (route.dst === 'default' || (route.dev !== undefined && ownBridges.has(route.dev))) continue;
+    const block = routeBlock(route.dst);
+    if (block) blocks.push(block);
+  }
+  return blocks;
+}
+
 /** `10.0.0.0/8`, or a bare address for a /32 host route; anything else (IPv6) is skipped. */
 function routeBlock(dst: string): Ipv4Cidr | undefined {
   try {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { isIpv4 } from '../../core/cidr.ts';
+import { formatCidr, isIpv4 } from '../../core/cidr.ts';
 import type { ProcessRunner } from '../process/process-runner.ts';
 import type { NetworkInventory, SubnetState } from './host-inventory.ts';
 import { buildInventory } from './host-inventory.ts';
@@ -19,7 +19,7 @@ import {
   removeSubnetScript,
 } from './nft-ruleset.ts';
 import { networkCommand } from './run-command.ts';
-import { checkSubnetConflicts } from './subnet-conflicts.ts';
+import { checkSubnetConflicts, foreignRouteBlocks } from './subnet-conflicts.ts';
 import { writeSysctl } from './sysctl.ts';
 import type { TaskNetworkInfo } from './task-namespaces.ts';
 import { TaskNamespaces } from './task-namespaces.ts';
@@ -143,6 +143,15 @@ export class TaskNetwork {
       this.#ensured.set(subnet.subnetId, key);
       return subnetInfo(subnet);
     });
+  }
+
+  /** The IPv4 blocks other software routes on this host (not this prefix's bridges), as CIDRs. */
+  async occupiedBlocks(options: CallOptions = {}): Promise<string[]> {
+    const [subnets, routes] = await Promise.all([
+      this.#subnetsOnHost(options),
+      this.#ip.json(['route', 'show', 'table', 'main'], options),
+    ]);
+    return foreignRouteBlocks(routes, new Set(subnets.map((s) => s.bridge))).map(formatCidr);
   }
 
   /** Removes the subnet's bridge and nftables elements (and its VPC's, if it was the last subnet). */

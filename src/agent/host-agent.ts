@@ -4,7 +4,10 @@
  * crash the control plane simply repeats the step it was in.
  */
 export interface HostAgent {
-  /** Makes the task's network namespace, ENI, cgroup and files (hosts, resolv.conf, volumes). */
+  /**
+   * Makes the task's network namespace, ENI, cgroup and files (hosts, resolv.conf, volumes), and
+   * may start readying its containers (their images permitting) meanwhile.
+   */
   prepareTask(spec: TaskSpec, opts?: CallOptions): Promise<void>;
   /** Makes an image available on the host and tells its digest. Throws AgentError CannotPullContainerError. */
   pullImage(image: string, opts?: CallOptions): Promise<{ imageDigest: string }>;
@@ -51,6 +54,8 @@ export interface TaskSpec {
   network: TaskNetworkSpec;
   /** Bind-mount volumes (`host: {}` on Fargate): one empty directory per name, shared by the task's containers. */
   volumes: string[];
+  /** The containers it will start, so the host can ready them while it makes the network. */
+  containers: ContainerSpec[];
 }
 
 /** One ECS container, as the task definition and RunTask overrides make it. */

@@ -1,8 +1,8 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { TaskCgroups } from './cgroups/task-cgroups.ts';
-import { containerCommand } from './container-command.ts';
+import { type ContainerBundle, prepareBundle } from './container-bundle.ts';
 import { HealthMonitor } from './health-monitor.ts';
 import {
   AgentError,
@@ -18,8 +18,6 @@ import { TaskNetwork } from './network/task-network.ts';
 import { WorkerRunner } from './process/worker-runner.ts';
 import { ContainerRuntime } from './runtime/container-runtime.ts';
 import { readNofileCeiling } from './runtime/read-nofile-ceiling.ts';
-import { readUserDatabase } from './runtime/read-user-database.ts';
-import { buildRuntimeSpec } from './runtime/runtime-spec.ts';
 import { runtimeId, taskIdOf } from './runtime-id.ts';
 import { taskDirs, writeTaskFiles } from './task-files.ts';
 
@@ -47,6 +45,8 @@ export class LocalAgent implements HostAgent {
   readonly #tasksDir: string;
   readonly #log: Logger;
   readonly #listeners = new Set<(taskId: string) => void>();
+  /** Bundles being made ahead of startContainer, by runtime id. */
+  readonly #bundles = new Map<string, Promise<ContainerBundle>>();
   readonly #stopWatching = new AbortController();
   readonly #runner: WorkerRunner;
   #nofileCeiling: Promise<number | undefined> | undefined;
@@ -92,31 +92,22 @@ export class LocalAgent implements HostAgent {
   async prepareTask(spec: TaskSpec, opts: CallOptions = {}): Promise<void> {
     const n = spec.network;
     const dirs = taskDirs(this.#tasksDir, spec.taskId);
-    const t0 = performance.now();
-    const timed = <T>(what: string, p: Promise<T>) =>
-      p.finally(() => this.#log.debug({ what, ms: Math.round(performance.now() - t0) }, 'prepare'));
+    this.#prepareBundles(spec);
+    const network = this.#network.createTaskNetns(
+      spec.taskId,
+      {
+        subnet: { vpcId: n.vpcId, vpcCidr: n.vpcCidr, subnetId: n.subnetId, cidr: n.subnetCidr },
+        ipv4: n.ipv4,
+        macAddress: n.mac,
+        assignPublicIp: n.assignPublicIp ? 'ENABLED' : 'DISABLED',
+        eniId: n.eniId,
+      },
+      opts,
+    );
+    const cgroup = this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB });
+    const files = writeTaskFiles(dirs, spec);
     try {
-      await Promise.all([
-        timed(
-          'netns',
-          this.#network.createTaskNetns(
-            spec.taskId,
-            {
-              subnet: { vpcId: n.vpcId, vpcCidr: n.vpcCidr, subnetId: n.subnetId, cidr: n.subnetCidr },
-              ipv4: n.ipv4,
-              macAddress: n.mac,
-              assignPublicIp: n.assignPublicIp ? 'ENABLED' : 'DISABLED',
-              eniId: n.eniId,
-            },
-            opts,
-          ),
-        ),
-        timed(
-          'cgroup',
-          this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB }),
-        ),
-        timed('files', writeTaskFiles(dirs, spec)),
-      ]);
+      await Promise.all([network, cgroup, files]);
     } catch (err) {
       throw new AgentError(
         'ResourceInitializationError',
@@ -138,15 +129,11 @@ export class LocalAgent implements HostAgent {
 
   async startContainer(spec: ContainerSpec, opts: CallOptions = {}): Promise<{ runtimeId: string }> {
     const id = runtimeId(spec.taskId, spec.name);
-    const t0 = performance.now();
-    const lap = (what: string) => this.#log.debug({ what, ms: Math.round(performance.now() - t0) }, 'start');
     const current = await this.#runtime.inspect(id);
-    lap('inspect');
     if (current.status === 'running' || current.status === 'stopped') return { runtimeId: id };
-    if (current.status === 'missing') await this.#create(id, spec, opts, lap);
+    if (current.status === 'missing') await this.#create(id, spec, opts);
     try {
       await this.#runtime.start(id, opts);
-      lap('started');
     } catch (err) {
       throw new AgentError('CannotStartContainerError', (err as Error).message);
     }
@@ -154,75 +141,47 @@ export class LocalAgent implements HostAgent {
     return { runtimeId: id };
   }
 
-  async #create(id: string, spec: ContainerSpec, opts: CallOptions, lap: (what: string) => void) {
-    const dirs = taskDirs(this.#tasksDir, spec.taskId);
-    const image = await this.images.resolve(spec.image);
-    if (!image)
-      throw new AgentError('CannotPullContainerError', `failed to resolve ref ${spec.image}: not found`);
-    const containerDir = dirs.container(spec.name);
-    lap('resolved');
-    const rootfs = await this.images.mountRootfs(image, containerDir, opts);
-    lap('mounted');
-    const cmd = containerCommand(spec, image.config);
-    if (cmd.args.length === 0) {
-      throw new AgentError('CannotStartContainerError', 'Error response from daemon: No command specified');
-    }
-    this.#nofileCeiling ??= readNofileCeiling();
-    const [userDatabase, nofileCeiling, hostname] = await Promise.all([
-      readUserDatabase(rootfs.path),
-      this.#nofileCeiling,
-      readFile(dirs.hostname, 'utf8').then((h) => h.trim()),
-    ]);
-    let ociSpec: ReturnType<typeof buildRuntimeSpec>;
-    try {
-      ociSpec = buildRuntimeSpec({
-        args: cmd.args,
-        env: cmd.env,
-        cwd: cmd.cwd,
-        ...(cmd.user !== undefined && { user: cmd.user }),
-        userDatabase,
-        hostname,
-        rootfsPath: rootfs.path,
-        readonlyRootFilesystem: spec.readonlyRootFilesystem ?? false,
-        mounts: [
-          { source: dirs.hosts, destination: '/etc/hosts' },
-          { source: dirs.hostname, destination: '/etc/hostname' },
-          { source: dirs.resolvConf, destination: '/etc/resolv.conf' },
-          ...(spec.mountPoints ?? []).map((m) => ({
-            source: dirs.volume(m.sourceVolume),
-            destination: m.containerPath,
-            readOnly: m.readOnly ?? false,
-          })),
-        ],
-        networkNamespacePath: this.#network.netnsPath(spec.taskId),
-        cgroupsPath: this.#cgroups.containerPath(spec.taskId, spec.name),
-        ...(spec.memoryMiB !== undefined && { memoryMiB: spec.memoryMiB }),
-        ...(spec.memoryReservationMiB !== undefined && { memoryReservationMiB: spec.memoryReservationMiB }),
-        ...(spec.cpuUnits !== undefined && { cpuUnits: spec.cpuUnits }),
-        ...(spec.ulimits && { ulimits: spec.ulimits }),
-        ...(nofileCeiling !== undefined && { nofileCeiling }),
-        ...(spec.capabilities && { capabilities: spec.capabilities }),
-        ...(spec.initProcessEnabled !== undefined && { initProcessEnabled: spec.initProcessEnabled }),
-        ...(spec.systemControls && { systemControls: spec.systemControls }),
-        ...(spec.dockerLabels && { annotations: spec.dockerLabels }),
-      });
-    } catch (err) {
-      throw new AgentError('CannotStartContainerError', (err as Error).message);
-    }
-    if (spec.healthCheck)
-      await writeFile(join(containerDir, 'health.json'), JSON.stringify(spec.healthCheck));
+  async #create(id: string, spec: ContainerSpec, opts: CallOptions = {}): Promise<void> {
+    const bundle = await (this.#bundles.get(id) ?? this.#bundle(spec));
+    this.#bundles.delete(id);
     try {
       await this.#runtime.create(id, {
-        bundleDir: containerDir,
-        spec: ociSpec,
-        logPath: dirs.log(spec.name),
-        ...(image.config.StopSignal && { stopSignal: image.config.StopSignal }),
+        bundleDir: bundle.containerDir,
+        spec: bundle.spec,
+        logPath: bundle.logPath,
+        ...(bundle.stopSignal && { stopSignal: bundle.stopSignal }),
         ...opts,
       });
     } catch (err) {
       throw new AgentError('CannotStartContainerError', (err as Error).message);
     }
-    lap('created');
+  }
+
+  async #bundle(spec: ContainerSpec, hostname?: string): Promise<ContainerBundle> {
+    const dirs = taskDirs(this.#tasksDir, spec.taskId);
+    this.#nofileCeiling ??= readNofileCeiling();
+    return prepareBundle(spec, {
+      images: this.images,
+      dirs,
+      hostname: hostname ?? (await readFile(dirs.hostname, 'utf8')).trim(),
+      netnsPath: this.#network.netnsPath(spec.taskId),
+      cgroupsPath: this.#cgroups.containerPath(spec.taskId, spec.name),
+      nofileCeiling: await this.#nofileCeiling,
+    });
+  }
+
+  /**
+   * Starts making the bundles of the task's containers whose images are here, while the network
+   * is being made; startContainer takes them. One that fails is simply made again then.
+   */
+  #prepareBundles(spec: TaskSpec) {
+    for (const c of spec.containers) {
+      const id = runtimeId(spec.taskId, c.name);
+      if (this.#bundles.has(id)) continue;
+      const made = this.#bundle(c, spec.network.hostname);
+      made.catch(() => this.#bundles.delete(id));
+      this.#bundles.set(id, made);
+    }
   }
 
   async stopContainer(
@@ -250,6 +209,12 @@ export class LocalAgent implements HostAgent {
 
   async releaseTask(taskId: string, opts: CallOptions = {}): Promise<void> {
     const dirs = taskDirs(this.#tasksDir, taskId);
+    // A bundle still being made would mount after the unmount below: wait for those first.
+    for (const [id, made] of this.#bundles) {
+      if (taskIdOf(id) !== taskId) continue;
+      await made.catch(() => {});
+      this.#bundles.delete(id);
+    }
     const containers = (await this.#runtime.list(opts)).filter((c) => taskIdOf(c.id) === taskId);
     await Promise.all(
       containers.map(async (c) => {

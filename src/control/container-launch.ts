@@ -1,4 +1,5 @@
 import type { ContainerSpec, TaskSpec } from '../agent/host-agent.ts';
+import { effectiveContainers } from '../core/ecs/container-overrides.ts';
 import type { TaskPlan } from '../core/ecs/task.ts';
 import type { ContainerDef } from '../core/ecs/task-definition.ts';
 import type { Scope } from '../core/scope.ts';
@@ -7,7 +8,7 @@ import type { Scope } from '../core/scope.ts';
 const HEALTH_DEFAULTS = { interval: 30, timeout: 5, retries: 3, startPeriod: 0 };
 
 /** What the host needs to prepare a task. */
-export function taskSpec(taskId: string, plan: TaskPlan): TaskSpec {
+export function taskSpec(scope: Scope, taskId: string, plan: TaskPlan): TaskSpec {
   const n = plan.network;
   return {
     taskId,
@@ -27,6 +28,9 @@ export function taskSpec(taskId: string, plan: TaskPlan): TaskSpec {
     volumes: (plan.taskDefinition.volumes ?? [])
       .filter((v) => v.name && !v.efsVolumeConfiguration)
       .map((v) => v.name!),
+    containers: effectiveContainers(plan.taskDefinition, plan.overrides).map((c) =>
+      containerSpec(scope, taskId, c),
+    ),
   };
 }
 

@@ -65,7 +65,7 @@ async function startStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
   switch (t.lastStatus) {
     case 'PROVISIONING':
       try {
-        await d.agent.prepareTask(taskSpec(t.id, t.plan));
+        await d.agent.prepareTask(taskSpec(t.scope, t.id, t.plan));
         return { next: withStatus(t, 'PENDING', now) };
       } catch (err) {
         return {

@@ -12,13 +12,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   DescribeTasksCommand,
+  ECSClient,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
+import pino from 'pino';
+import { LocalAgent } from '../src/agent/local-agent.ts';
 import { busyboxLayer, layerTar, writeImageArchive } from '../test/fixtures/images.ts';
-import { startTaskNeargate } from '../test/support/tasks.ts';
+import { BIN, spawnNeargate } from '../test/support/spawn-neargate.ts';
 import { markdownTable, ms, percentile, record } from './results.ts';
 
 const run = promisify(execFile);
@@ -30,8 +33,47 @@ const N = arg('tasks', 50);
 const BURST = arg('burst', 100);
 const net = { awsvpcConfiguration: { subnets: ['subnet-0000be01'] } };
 
+/** neargate as users run it: `bin/neargate up` in its own process, busybox loaded with `image load`. */
+async function startServer() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'neargate-bench-'));
+  const server = await spawnNeargate(['--data-dir', dataDir, '--insecure-accept-any-credentials'], {
+    NEARGATE_CPU_OVERCOMMIT: '64',
+    NEARGATE_MEMORY_OVERCOMMIT: '8',
+    NEARGATE_HOST_PREFIX: 'tb',
+    NEARGATE_CGROUP_PARENT: '/neargate-bench',
+    NEARGATE_DEFAULT_VPC_CIDRS: Array.from({ length: 50 }, (_, i) => `10.${200 + i}.0.0/16`).join(','),
+  });
+  await writeImageArchive(
+    join(dataDir, 'busybox.tar'),
+    { references: ['busybox:latest'] },
+    { format: 'docker' },
+  );
+  await run(BIN, ['image', 'load', join(dataDir, 'busybox.tar'), '--data-dir', dataDir]);
+  const client = new ECSClient({
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIABENCH', secretAccessKey: 'any' },
+  });
+  return {
+    client,
+    async stop() {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      const agent = await LocalAgent.start({
+        root: join(dataDir, 'agent'),
+        log: pino({ level: 'silent' }),
+        prefix: 'tb',
+        cgroupParent: '/neargate-bench',
+      });
+      await agent.teardown();
+      await agent.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function neargateLatencies() {
-  const ng = await startTaskNeargate({ cpuOvercommit: 64, memoryOvercommit: 8 });
+  const ng = await startServer();
   try {
     const { taskDefinition } = await ng.client.send(
       new RegisterTaskDefinitionCommand({

@@ -130,6 +130,71 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006-services': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('services')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('cluster', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('status', key, (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('services_pk', ['account', 'region', 'cluster', 'name'])
+          .execute();
+        await db.schema
+          .createTable('service_deployments')
+          .addColumn('id', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('cluster', key, (c) => c.notNull())
+          .addColumn('service', key, (c) => c.notNull())
+          .addColumn('status', key, (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('service_deployments_by_service')
+          .on('service_deployments')
+          .columns(['account', 'region', 'cluster', 'service', 'created_at'])
+          .execute();
+        await db.schema
+          .createTable('service_revisions')
+          .addColumn('arn', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('cluster', key, (c) => c.notNull())
+          .addColumn('service', key, (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('service_events')
+          .addColumn('id', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('cluster', key, (c) => c.notNull())
+          .addColumn('service', key, (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('service_events_by_service')
+          .on('service_events')
+          .columns(['account', 'region', 'cluster', 'service', 'created_at'])
+          .execute();
+        await db.schema
+          .createIndex('tasks_by_service')
+          .on('tasks')
+          .columns(['account', 'region', 'cluster', 'service_name', 'last_status'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -14,6 +14,10 @@ export interface Database {
   vpcs: VpcRow;
   subnets: SubnetRow;
   network_interfaces: NetworkInterfaceRow;
+  services: ServiceRow;
+  service_deployments: ServiceDeploymentRow;
+  service_revisions: ServiceRevisionRow;
+  service_events: ServiceEventRow;
 }
 
 export interface AccessKeyRow {
@@ -122,5 +126,55 @@ export interface NetworkInterfaceRow {
   ipv4: string;
   mac: string;
   task_id: string;
+  created_at: number;
+}
+
+export interface ServiceRow {
+  account: string;
+  region: string;
+  cluster: string;
+  name: string;
+  /** ACTIVE, DRAINING while being deleted, INACTIVE once deleted (describable a while, as in ECS). */
+  status: string;
+  /** What the user configured (task definition, desired count, network, deployment settings). */
+  doc: string;
+  /** Where the scheduler is: counts it keeps between ticks (steady since, throttling). */
+  state: string;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+export interface ServiceDeploymentRow {
+  /** `ecs-svc/<digits>`, as ECS names deployments. */
+  id: string;
+  account: string;
+  region: string;
+  cluster: string;
+  service: string;
+  /** PRIMARY, ACTIVE (being replaced) or INACTIVE (done). */
+  status: string;
+  doc: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ServiceRevisionRow {
+  arn: string;
+  account: string;
+  region: string;
+  cluster: string;
+  service: string;
+  doc: string;
+  created_at: number;
+}
+
+export interface ServiceEventRow {
+  id: string;
+  account: string;
+  region: string;
+  cluster: string;
+  service: string;
+  message: string;
   created_at: number;
 }

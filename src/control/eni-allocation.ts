@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import { cidrOf, firstFreeCidr, formatCidr, parseCidr } from '../../core/cidr.ts';
-import { ecsError } from '../../core/ecs/ecs-errors.ts';
-import type { EniPlan } from '../../core/ecs/task.ts';
-import { allocateIpv4, macAddressFromId } from '../../core/ipam.ts';
-import type { Scope } from '../../core/scope.ts';
+import { cidrOf, firstFreeCidr, formatCidr, parseCidr } from '../core/cidr.ts';
+import { ecsError } from '../core/ecs/ecs-errors.ts';
+import type { EniPlan } from '../core/ecs/task.ts';
+import { allocateIpv4, macAddressFromId } from '../core/ipam.ts';
+import type { Scope } from '../core/scope.ts';
 import {
   allVpcCidrs,
   getDefaultVpc,
@@ -15,9 +15,9 @@ import {
   lastAddress,
   subnetsOfVpc,
   usedAddresses,
-} from '../../store/networks.ts';
-import type { Database, SubnetRow, VpcRow } from '../../store/schema.ts';
-import type { OperationContext } from '../operation.ts';
+} from '../store/networks.ts';
+import type { Database, SubnetRow, VpcRow } from '../store/schema.ts';
+import type { LaunchContext } from './task-launcher.ts';
 
 /** A default VPC's subnets are /20s, as in AWS's default VPCs. */
 const DEFAULT_SUBNET_PREFIX = 20;
@@ -25,14 +25,14 @@ const DEFAULT_SUBNET_PREFIX = 20;
 export const SUBNET_ID = /^subnet-[0-9a-zA-Z]{1,32}$/;
 
 /** The account's default VPC in this region, made on first use. */
-async function defaultVpc(tx: Kysely<Database>, ctx: OperationContext): Promise<VpcRow> {
+async function defaultVpc(tx: Kysely<Database>, ctx: LaunchContext): Promise<VpcRow> {
   const found = await getDefaultVpc(tx, ctx.scope);
   if (found) return found;
   const taken = (await allVpcCidrs(tx)).map(parseCidr);
-  const cidr = firstFreeCidr(ctx.deps.defaultVpcCidrs.map(parseCidr), taken);
+  const cidr = firstFreeCidr(ctx.defaultVpcCidrs.map(parseCidr), taken);
   if (!cidr) throw ecsError('ServerException', 'No address space is left on this host for another VPC.');
   const row: VpcRow = {
-    vpc_id: `vpc-${ctx.deps.ids.hex(9).slice(0, 17)}`,
+    vpc_id: `vpc-${ctx.ids.hex(9).slice(0, 17)}`,
     account: ctx.scope.account,
     region: ctx.scope.region,
     cidr: formatCidr(cidr),
@@ -49,7 +49,7 @@ async function defaultVpc(tx: Kysely<Database>, ctx: OperationContext): Promise<
  */
 export async function resolveSubnet(
   tx: Kysely<Database>,
-  ctx: OperationContext,
+  ctx: LaunchContext,
   subnetId: string,
 ): Promise<SubnetRow> {
   if (!SUBNET_ID.test(subnetId)) {
@@ -99,7 +99,7 @@ export async function resolveSubnet(
 /** Takes an address in the subnet for a task's ENI; undefined when the subnet is full. */
 export async function allocateEni(
   tx: Kysely<Database>,
-  ctx: OperationContext,
+  ctx: LaunchContext,
   subnet: SubnetRow,
   taskId: string,
   opts: { assignPublicIp: boolean; securityGroups: string[] },
@@ -109,7 +109,7 @@ export async function allocateEni(
     ...optional('after', await lastAddress(tx, subnet.subnet_id)),
   });
   if (ipv4 === undefined) return undefined;
-  const eniId = `eni-${ctx.deps.ids.hex(9).slice(0, 17)}`;
+  const eniId = `eni-${ctx.ids.hex(9).slice(0, 17)}`;
   const mac = macAddressFromId(eniId);
   await insertNetworkInterface(tx, {
     eni_id: eniId,
@@ -120,7 +120,7 @@ export async function allocateEni(
     created_at: ctx.now,
   });
   return {
-    attachmentId: ctx.deps.ids.uuid(),
+    attachmentId: ctx.ids.uuid(),
     eniId,
     vpcId: vpc.vpc_id,
     vpcCidr: vpc.cidr,

@@ -1,0 +1,77 @@
+import type {
+  DeploymentConfiguration,
+  LoadBalancer,
+  NetworkConfiguration,
+  ServiceRegistry,
+} from '@aws-sdk/client-ecs';
+import type { Wire } from '../wire.ts';
+import type { StrategyItem } from './capacity-provider-strategy.ts';
+
+/** What a user configured on a service, with ECS's defaults filled in. */
+export interface ServiceConfig {
+  /** The task definition ARN of the primary deployment. */
+  taskDefinition: string;
+  desiredCount: number;
+  launchType?: 'FARGATE';
+  capacityProviderStrategy?: StrategyItem[];
+  platformVersion: string;
+  networkConfiguration: Wire<NetworkConfiguration>;
+  deploymentConfiguration: Required<
+    Pick<Wire<DeploymentConfiguration>, 'maximumPercent' | 'minimumHealthyPercent'>
+  > & {
+    deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+  };
+  healthCheckGracePeriodSeconds?: number;
+  loadBalancers: Wire<LoadBalancer>[];
+  serviceRegistries: Wire<ServiceRegistry>[];
+  enableECSManagedTags: boolean;
+  propagateTags: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+  enableExecuteCommand: boolean;
+  availabilityZoneRebalancing: 'ENABLED' | 'DISABLED';
+  createdBy: string;
+}
+
+/** What the scheduler remembers of a service between its looks at it. */
+export interface SchedulerState {
+  /** When the service last became steady; undefined while it is not. */
+  steadySince?: number;
+  /** Tasks that keep failing: how many in a row, and until when launches wait (ECS's throttle). */
+  consecutiveFailures: number;
+  throttledUntil?: number;
+  /** When "unable to consistently start tasks" was last said, so it is not said on every look. */
+  unableSaidAt?: number;
+}
+
+export type DeploymentStatus = 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
+export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+/** A deployment as the store keeps it; counts of tasks are derived when it is described. */
+export interface DeploymentDoc {
+  taskDefinition: string;
+  launchType?: 'FARGATE';
+  capacityProviderStrategy?: StrategyItem[];
+  platformVersion: string;
+  networkConfiguration: Wire<NetworkConfiguration>;
+  rolloutState: RolloutState;
+  rolloutStateReason: string;
+  /** Tasks of this deployment that failed (to start, or their health checks). */
+  failedTasks: number;
+  /** Stopped tasks already counted, so none is counted twice. */
+  countedTasks: string[];
+  serviceRevisionArn: string;
+  /** The ServiceDeployment's own status (DescribeServiceDeployments). */
+  deploymentStatus:
+    | 'PENDING'
+    | 'IN_PROGRESS'
+    | 'SUCCESSFUL'
+    | 'STOPPED'
+    | 'ROLLBACK_IN_PROGRESS'
+    | 'ROLLBACK_SUCCESSFUL'
+    | 'ROLLBACK_FAILED';
+  statusReason?: string;
+  sourceRevisionArns: string[];
+  deploymentConfiguration: ServiceConfig['deploymentConfiguration'];
+  /** Set on a deployment made to roll back a failed one. */
+  rollback?: { reason: string; startedAt: number; serviceRevisionArn: string };
+  finishedAt?: number;
+}

@@ -27,6 +27,12 @@ export interface Config {
   readonly cgroupParent: string;
   /** How long STOPPED tasks stay describable. */
   readonly stoppedTaskRetentionMs: number;
+  /** A service task without health checks counts as healthy after this long RUNNING (ECS: 40 s). */
+  readonly taskHealthyAfterMs: number;
+  /** The first wait before replacing tasks that keep failing to start; it doubles up to 27 minutes. */
+  readonly serviceThrottleBaseMs: number;
+  /** Random Fargate Spot interruptions per hour across the host's Spot tasks. */
+  readonly spotInterruptionsPerHour: number;
 }
 
 export interface ConfigOptions {
@@ -44,6 +50,9 @@ export interface ConfigOptions {
   hostPrefix?: string | undefined;
   cgroupParent?: string | undefined;
   stoppedTaskRetentionMs?: number | undefined;
+  taskHealthyAfterMs?: number | string | undefined;
+  serviceThrottleBaseMs?: number | string | undefined;
+  spotInterruptionsPerHour?: number | string | undefined;
 }
 
 const options = z.object({
@@ -82,6 +91,9 @@ const options = z.object({
     .regex(/^\/[A-Za-z0-9_./-]+$/, 'must be an absolute cgroup path')
     .default('/neargate'),
   stoppedTaskRetentionMs: z.number().int().positive().default(3_600_000),
+  taskHealthyAfterMs: z.coerce.number().int().min(0).default(40_000),
+  serviceThrottleBaseMs: z.coerce.number().int().min(0).default(30_000),
+  spotInterruptionsPerHour: z.coerce.number().min(0).default(0),
 });
 
 /** The data directory when none is given: the system's for root, the user's otherwise. */
@@ -108,6 +120,9 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       defaultVpcCidrs: env.NEARGATE_DEFAULT_VPC_CIDRS?.split(','),
       hostPrefix: env.NEARGATE_HOST_PREFIX,
       cgroupParent: env.NEARGATE_CGROUP_PARENT,
+      taskHealthyAfterMs: env.NEARGATE_TASK_HEALTHY_AFTER_MS,
+      serviceThrottleBaseMs: env.NEARGATE_SERVICE_THROTTLE_BASE_MS,
+      spotInterruptionsPerHour: env.NEARGATE_SPOT_INTERRUPTIONS_PER_HOUR,
     }),
     ...stripUndefined(opts),
   });
@@ -138,6 +153,9 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
     hostPrefix: o.hostPrefix,
     cgroupParent: o.cgroupParent,
     stoppedTaskRetentionMs: o.stoppedTaskRetentionMs,
+    taskHealthyAfterMs: o.taskHealthyAfterMs,
+    serviceThrottleBaseMs: o.serviceThrottleBaseMs,
+    spotInterruptionsPerHour: o.spotInterruptionsPerHour,
   });
 }
 

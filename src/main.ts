@@ -13,6 +13,8 @@ import { createHttpServer } from './api/server.ts';
 import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
 import { Janitor } from './control/janitor.ts';
+import { ServiceScheduler } from './control/service-scheduler.ts';
+import { SpotInterrupter } from './control/spot-interrupter.ts';
 import { TaskReconciler } from './control/task-reconciler.ts';
 import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
@@ -30,6 +32,7 @@ export interface Neargate {
   readonly store: Store;
   readonly agent: LocalAgent;
   readonly reconciler: TaskReconciler;
+  readonly services: ServiceScheduler;
   readonly janitor: Janitor;
   close(): Promise<void>;
 }
@@ -38,6 +41,8 @@ export interface StartOptions {
   log?: Logger;
   clock?: Clock;
   ids?: Ids;
+  /** Uniform in [0, 1), for what neargate picks at random (Spot interruptions). */
+  random?: () => number;
 }
 
 /** The composition root: the one place that picks concrete parts and wires them together. */
@@ -61,29 +66,63 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       cgroupParent: config.cgroupParent,
     });
     const hostId = 'local';
-    const reconciler = new TaskReconciler({
+    const host = {
+      id: hostId,
+      cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
+      memoryMiB: Math.floor((totalmem() / 1024 / 1024) * config.memoryOvercommit),
+    };
+    // A VPC over a network the host already routes would cut it off: skip those.
+    const defaultVpcCidrs = freeOf(config.defaultVpcCidrs, await agent.occupiedBlocks());
+    const tasks = new TaskReconciler({
       store,
       agent: agent as HostAgent,
       clock,
       log: log.child({ part: 'tasks' }),
       hostId,
+      // A service's tasks moving is what its scheduler waits for.
+      onTaskChange: (t) => {
+        if (t.serviceName) services.wake({ scope: t.scope, cluster: t.cluster, name: t.serviceName });
+      },
+    });
+    const services: ServiceScheduler = new ServiceScheduler({
+      store,
+      clock,
+      ids,
+      log: log.child({ part: 'services' }),
+      host,
+      defaultVpcCidrs,
+      policy: {
+        healthyAfterRunningMs: config.taskHealthyAfterMs,
+        throttleBaseMs: config.serviceThrottleBaseMs,
+        throttleMaxMs: 27 * 60_000,
+      },
+      wakeTasks: (ids) => {
+        for (const id of ids) tasks.wake(id);
+      },
     });
     const janitor = new Janitor({ store, clock, log, stoppedTaskRetentionMs: config.stoppedTaskRetentionMs });
+    const spot = new SpotInterrupter({
+      store,
+      clock,
+      log: log.child({ part: 'spot' }),
+      hostId,
+      random: opts.random ?? Math.random,
+      ratePerHour: config.spotInterruptionsPerHour,
+      wakeTasks: (ids) => {
+        for (const id of ids) tasks.wake(id);
+      },
+    });
     const deps: ApiDeps = {
       store,
       clock,
       ids,
       log,
       wake: (taskIds) => {
-        for (const id of taskIds) reconciler.wake(id);
+        for (const id of taskIds) tasks.wake(id);
       },
-      host: {
-        id: hostId,
-        cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
-        memoryMiB: Math.floor((totalmem() / 1024 / 1024) * config.memoryOvercommit),
-      },
-      // A VPC over a network the host already routes would cut it off: skip those.
-      defaultVpcCidrs: freeOf(config.defaultVpcCidrs, await agent.occupiedBlocks()),
+      wakeService: (scope, cluster, name) => services.wake({ scope, cluster, name }),
+      host,
+      defaultVpcCidrs,
     };
     const gateway = new ApiGateway({
       services: [ecsService()],
@@ -96,32 +135,38 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       deps,
     });
     const http = createHttpServer({ gateway, log, bodyLimitBytes: config.bodyLimitBytes });
-    await reconciler.start();
+    await tasks.start();
+    await services.start();
     janitor.start();
+    spot.start();
     const admin = await startAdminServer({
       socketPath: adminSocket(config.dataDir),
       images: agent.images,
+      spot,
       log: log.child({ part: 'admin' }),
       tmpDir: config.dataDir,
     });
     await http.listen({ host: config.host, port: config.port });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const hostname = config.host.includes(':') ? `[${config.host}]` : config.host;
     return {
-      url: `http://${host}:${port}`,
+      url: `http://${hostname}:${port}`,
       createdRootKey,
       config,
       store,
       agent,
-      reconciler,
+      reconciler: tasks,
+      services,
       janitor,
       // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
       async close() {
         await http.close();
         await admin.close();
         janitor.stop();
-        await reconciler.stop();
+        spot.stop();
+        await services.stop();
+        await tasks.stop();
         await agent?.close();
         await store.close();
       },

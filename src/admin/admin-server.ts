@@ -5,11 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { ImageStore } from '../agent/images/image-store.ts';
+import type { SpotInterrupter } from '../control/spot-interrupter.ts';
 
 export interface AdminServerOptions {
   /** The unix socket to listen on; only who can reach it (root, by the data dir's mode) can use it. */
   socketPath: string;
   images: ImageStore;
+  spot: SpotInterrupter;
   log: Logger;
   tmpDir: string;
 }
@@ -18,6 +20,12 @@ export interface AdminServerOptions {
  * neargate's own administration channel, on a unix socket in the data dir: what `bin/neargate`
  * commands ask of a running server, so only one process ever changes the image store.
  */
+async function readBody(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk;
+  return text || '{}';
+}
+
 export async function startAdminServer(o: AdminServerOptions) {
   const app = Fastify({
     loggerInstance: o.log,
@@ -45,6 +53,24 @@ export async function startAdminServer(o: AdminServerOptions) {
       return await o.images.remove(req.query.ref);
     } catch (err) {
       return reply.code(404).send({ error: (err as Error).message });
+    }
+  });
+
+  app.post('/spot/interrupt', async (req, reply) => {
+    const body = JSON.parse(await readBody(req.raw)) as {
+      tasks?: string[];
+      count?: number;
+      ratePerHour?: number;
+    };
+    try {
+      if (body.ratePerHour !== undefined) o.spot.setRate(body.ratePerHour);
+      const interrupted =
+        body.tasks?.length || body.count
+          ? await o.spot.interrupt(body.tasks?.length ? { tasks: body.tasks } : { count: body.count! })
+          : [];
+      return { interrupted, ratePerHour: o.spot.ratePerHour };
+    } catch (err) {
+      return reply.code(400).send({ error: (err as Error).message });
     }
   });
 

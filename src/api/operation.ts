@@ -12,6 +12,8 @@ export interface ApiDeps {
   log: Logger;
   /** Told of tasks a write changed, so the reconciler acts on them at once, not at its next sweep. */
   wake(taskIds: readonly string[]): void;
+  /** Told of a service a write changed, so the service scheduler looks at it at once. */
+  wakeService(scope: Scope, cluster: string, name: string): void;
   /** The host tasks run on, and what it offers them (cpu units and MiB, overcommit included). */
   host: { id: string; cpuUnits: number; memoryMiB: number };
   /** CIDRs for default VPCs, tried in order; each VPC on a host needs its own. */

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { imageCommands } from './image.ts';
+import { spotCommands } from './spot.ts';
 import { upCommand } from './up.ts';
 
 const program = new Command('neargate')
@@ -45,11 +46,15 @@ Environment:
   NEARGATE_MEMORY_OVERCOMMIT    how many times the host's memory tasks may reserve (default: 1)
   NEARGATE_DEFAULT_VPC_CIDRS    comma-separated CIDRs for default VPCs (default: 172.31.0.0/16, 172.30.0.0/16, ...)
   NEARGATE_HOST_PREFIX          prefix of the bridges, veths and netns neargate makes (default: ng)
-  NEARGATE_CGROUP_PARENT        the cgroup tasks live under (default: /neargate)`,
+  NEARGATE_CGROUP_PARENT        the cgroup tasks live under (default: /neargate)
+  NEARGATE_SPOT_INTERRUPTIONS_PER_HOUR   interrupt FARGATE_SPOT tasks at random at this rate (default: 0)
+  NEARGATE_TASK_HEALTHY_AFTER_MS         a service task without health checks is healthy after this long RUNNING (default: 40000, as ECS)
+  NEARGATE_SERVICE_THROTTLE_BASE_MS      first wait before replacing tasks that keep failing to start (default: 30000)`,
   )
   .action(upCommand);
 
 imageCommands(program);
+spotCommands(program);
 
 await program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`neargate: ${(err as Error).message}\n`);

@@ -20,6 +20,8 @@ export interface DriverDeps {
   agent: HostAgent;
   clock: Clock;
   log: Logger;
+  /** Told of every change saved, e.g. so the service scheduler sees its tasks move. */
+  onTaskChange?: (t: ScopedTask) => void;
 }
 
 /** The result of one step: the task to save (if it changed), and whether to stop driving for now. */
@@ -53,6 +55,7 @@ export async function driveTask(d: DriverDeps, id: string): Promise<number | und
         return ok;
       });
       if (!saved) continue; // Someone (StopTask) changed it meanwhile: look again.
+      d.onTaskChange?.(step.next);
     }
     if (step.idle) return step.idle.wakeAt;
   }

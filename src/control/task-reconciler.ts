@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { HostAgent } from '../agent/host-agent.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Store } from '../store/store.ts';
-import { activeTasksOnHost, getTaskById } from '../store/tasks.ts';
+import { activeTasksOnHost, getTaskById, type ScopedTask } from '../store/tasks.ts';
 import { driveTask } from './task-driver.ts';
 
 export interface TaskReconcilerOptions {
@@ -13,6 +13,8 @@ export interface TaskReconcilerOptions {
   hostId: string;
   /** How often tasks on their way up or down are looked at even without a wake-up. @default 5000 */
   sweepIntervalMs?: number;
+  /** Told of every task change saved. */
+  onTaskChange?: (t: ScopedTask) => void;
 }
 
 /**
@@ -21,7 +23,8 @@ export interface TaskReconcilerOptions {
  * sweep; one task is driven by one call at a time, while different tasks proceed in parallel.
  */
 export class TaskReconciler {
-  readonly #o: Required<TaskReconcilerOptions>;
+  readonly #o: Required<Omit<TaskReconcilerOptions, 'onTaskChange'>> &
+    Pick<TaskReconcilerOptions, 'onTaskChange'>;
   /** Tasks being driven now, and whether another pass was asked for meanwhile. */
   readonly #running = new Map<string, { again: boolean; done: Promise<void> }>();
   readonly #timers = new Map<string, NodeJS.Timeout>();

@@ -37,6 +37,21 @@ export async function clusterActivity(
     if (r.last_status === 'RUNNING') runningTasks += Number(r.n);
     else if (PENDING.includes(r.last_status)) pendingTasks += Number(r.n);
   }
-  // Services are counted here once they exist.
-  return { runningTasks, pendingTasks, activeTasks, activeServices: 0, drainingServices: 0 };
+  const services = await db
+    .selectFrom('services')
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .where('account', '=', scope.account)
+    .where('region', '=', scope.region)
+    .where('cluster', '=', cluster)
+    .where('status', '!=', 'INACTIVE')
+    .groupBy('status')
+    .execute();
+  const count = (status: string) => Number(services.find((s) => s.status === status)?.n ?? 0);
+  return {
+    runningTasks,
+    pendingTasks,
+    activeTasks,
+    activeServices: count('ACTIVE'),
+    drainingServices: count('DRAINING'),
+  };
 }

@@ -118,7 +118,7 @@ export async function deleteServiceRows(db: Kysely<Database>, scope: Scope, clus
   }
 }
 
-/** ACTIVE and DRAINING services of a cluster in name order (for ListServices). */
+/** ACTIVE services of a cluster in name order (for ListServices, which hides draining ones). */
 export async function listServiceNames(
   db: Kysely<Database>,
   scope: Scope,
@@ -131,7 +131,7 @@ export async function listServiceNames(
     .where('account', '=', scope.account)
     .where('region', '=', scope.region)
     .where('cluster', '=', cluster)
-    .where('status', '!=', 'INACTIVE');
+    .where('status', '=', 'ACTIVE');
   if (page.after !== undefined) q = q.where('name', '>', page.after);
   return (await q.orderBy('name').limit(page.limit).execute()).map((r) => r.name);
 }

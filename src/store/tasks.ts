@@ -162,3 +162,31 @@ export async function reservedOnHost(
     .executeTakeFirstOrThrow();
   return { cpuUnits: Number(r.cpu ?? 0), memoryMiB: Number(r.mem ?? 0) };
 }
+
+/**
+ * The tasks of a service not yet STOPPED, and those that stopped since `stoppedSince` (the
+ * scheduler counts their failures).
+ */
+export async function tasksOfService(
+  db: Kysely<Database>,
+  scope: Scope,
+  cluster: string,
+  service: string,
+  stoppedSince?: number,
+): Promise<ScopedTask[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('account', '=', scope.account)
+    .where('region', '=', scope.region)
+    .where('cluster', '=', cluster)
+    .where('service_name', '=', service)
+    .where((eb) =>
+      stoppedSince === undefined
+        ? eb('last_status', '!=', 'STOPPED')
+        : eb.or([eb('last_status', '!=', 'STOPPED'), eb('stopped_at', '>=', stoppedSince)]),
+    )
+    .orderBy('created_at')
+    .execute();
+  return rows.map(toRecord);
+}

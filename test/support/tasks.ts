@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type ContainerDefinition,
+  DeleteServiceCommand,
   DescribeTasksCommand,
   type ECSClient,
   ListClustersCommand,
+  ListServicesCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
@@ -76,13 +78,32 @@ export async function startTaskNeargate(
   };
 }
 
-/** Stops every task of every cluster and waits until all are STOPPED. */
+/** Deletes every service and stops every task of every cluster, and waits until all are STOPPED. */
 async function stopAllTasks(client: ECSClient) {
   const { clusterArns = [] } = await client.send(new ListClustersCommand({}));
   for (const cluster of clusterArns) {
+    // Services first, or their scheduler would replace the tasks being stopped.
+    const { serviceArns = [] } = await client.send(new ListServicesCommand({ cluster, maxResults: 100 }));
+    for (const service of serviceArns)
+      await client.send(new DeleteServiceCommand({ cluster, service, force: true }));
     const { taskArns = [] } = await client.send(new ListTasksCommand({ cluster }));
     await Promise.all(taskArns.map((task) => client.send(new StopTaskCommand({ cluster, task }))));
-    for (const task of taskArns) await waitForTask(client, task, (t) => t.lastStatus === 'STOPPED', 60_000);
+  }
+  const deadline = Date.now() + 120_000;
+  for (const cluster of clusterArns) {
+    for (;;) {
+      const running = await client.send(new ListTasksCommand({ cluster }));
+      const stopping = await client.send(
+        new ListTasksCommand({ cluster, desiredStatus: 'STOPPED', maxResults: 100 }),
+      );
+      const arns = [...(running.taskArns ?? []), ...(stopping.taskArns ?? [])].slice(0, 100);
+      const { tasks = [] } = arns.length
+        ? await client.send(new DescribeTasksCommand({ cluster, tasks: arns }))
+        : {};
+      if (tasks.every((t) => t.lastStatus === 'STOPPED') && !running.taskArns?.length) break;
+      if (Date.now() > deadline) throw new Error(`tasks of ${cluster} did not stop`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

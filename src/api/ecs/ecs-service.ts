@@ -4,16 +4,23 @@ import type { ApiService } from '../protocol/api-service.ts';
 import { type InputProblem, InputValidator } from '../protocol/input-validator.ts';
 import { loadServiceModel } from '../protocol/service-model.ts';
 import { createCluster } from './create-cluster.ts';
+import { createService } from './create-service.ts';
 import { deleteAccountSetting } from './delete-account-setting.ts';
 import { deleteCluster } from './delete-cluster.ts';
+import { deleteService } from './delete-service.ts';
 import { deleteTaskDefinitions } from './delete-task-definitions.ts';
 import { deregisterTaskDefinition } from './deregister-task-definition.ts';
 import { describeCapacityProviders } from './describe-capacity-providers.ts';
 import { describeClusters } from './describe-clusters.ts';
+import { describeServiceDeployments } from './describe-service-deployments.ts';
+import { describeServiceRevisions } from './describe-service-revisions.ts';
+import { describeServices } from './describe-services.ts';
 import { describeTaskDefinition } from './describe-task-definition.ts';
 import { describeTasks } from './describe-tasks.ts';
 import { listAccountSettings } from './list-account-settings.ts';
 import { listClusters } from './list-clusters.ts';
+import { listServiceDeployments } from './list-service-deployments.ts';
+import { listServices } from './list-services.ts';
 import { listTagsForResource } from './list-tags-for-resource.ts';
 import { listTaskDefinitionFamilies } from './list-task-definition-families.ts';
 import { listTaskDefinitions } from './list-task-definitions.ts';
@@ -29,20 +36,28 @@ import { tagResource } from './tag-resource.ts';
 import { untagResource } from './untag-resource.ts';
 import { updateCluster } from './update-cluster.ts';
 import { updateClusterSettings } from './update-cluster-settings.ts';
+import { updateService } from './update-service.ts';
 
 /** The ECS operations neargate implements; the rest of the model answers UnknownOperationException. */
 export const ECS_OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateCluster: createCluster,
+  CreateService: createService,
   DeleteAccountSetting: deleteAccountSetting,
   DeleteCluster: deleteCluster,
+  DeleteService: deleteService,
   DeleteTaskDefinitions: deleteTaskDefinitions,
   DeregisterTaskDefinition: deregisterTaskDefinition,
   DescribeCapacityProviders: describeCapacityProviders,
   DescribeClusters: describeClusters,
+  DescribeServiceDeployments: describeServiceDeployments,
+  DescribeServiceRevisions: describeServiceRevisions,
+  DescribeServices: describeServices,
   DescribeTaskDefinition: describeTaskDefinition,
   DescribeTasks: describeTasks,
   ListAccountSettings: listAccountSettings,
   ListClusters: listClusters,
+  ListServiceDeployments: listServiceDeployments,
+  ListServices: listServices,
   ListTagsForResource: listTagsForResource,
   ListTaskDefinitionFamilies: listTaskDefinitionFamilies,
   ListTaskDefinitions: listTaskDefinitions,
@@ -58,6 +73,7 @@ export const ECS_OPERATIONS: Readonly<Record<string, Operation>> = {
   UntagResource: untagResource,
   UpdateCluster: updateCluster,
   UpdateClusterSettings: updateClusterSettings,
+  UpdateService: updateService,
 };
 
 /**

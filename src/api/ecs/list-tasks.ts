@@ -8,6 +8,7 @@ import type { OperationContext } from '../operation.ts';
 import { encodeToken } from '../protocol/pagination.ts';
 import { requireCluster } from './cluster-lookup.ts';
 import { ecsPage } from './paging.ts';
+import { requireService } from './service-lookup.ts';
 
 const isPosition = (v: unknown): v is TaskPosition =>
   typeof v === 'object' &&
@@ -27,6 +28,7 @@ export async function listTasks(
   if (input.containerInstance !== undefined) return { taskArns: [] };
   return ctx.deps.store.write(async (tx) => {
     const cluster = await requireCluster(tx, ctx, input.cluster);
+    if (input.serviceName !== undefined) await requireService(tx, ctx.scope, cluster.name, input.serviceName);
     const keys = await listTaskKeys(
       tx,
       ctx.scope,

@@ -5,6 +5,7 @@ import { parseTaskDefinitionRef } from '../../core/ecs/task-definition-ref.ts';
 import type { Scope } from '../../core/scope.ts';
 import { getCluster } from '../../store/clusters.ts';
 import type { Database } from '../../store/schema.ts';
+import { getService } from '../../store/services.ts';
 import { getTaskDefinition } from '../../store/task-definitions.ts';
 import { getTask } from '../../store/tasks.ts';
 
@@ -25,6 +26,14 @@ const TAGGABLE: Readonly<Record<string, Exists>> = {
       throw ecsError('InvalidParameterException', 'Long arn format must be used for tagging operations');
     }
     if ((await getTask(db, scope, id))?.cluster !== cluster) throw notFound();
+  },
+  async service(db, scope, body) {
+    const [cluster, name, extra] = body.split('/');
+    if (!name || extra !== undefined) {
+      throw ecsError('InvalidParameterException', 'Long arn format must be used for tagging operations');
+    }
+    const svc = await getService(db, scope, cluster!, name);
+    if (!svc || svc.status === 'INACTIVE') throw ecsError('ServiceNotFoundException', 'Service not found.');
   },
   async 'task-definition'(db, scope, body) {
     const ref = parseTaskDefinitionRef(scope, body);

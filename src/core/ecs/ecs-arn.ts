@@ -21,6 +21,10 @@ export const containerArn = (scope: Scope, cluster: string, taskId: string, id: 
   ecsArn(scope, `container/${cluster}/${taskId}/${id}`);
 export const serviceArn = (scope: Scope, cluster: string, name: string) =>
   ecsArn(scope, `service/${cluster}/${name}`);
+export const serviceDeploymentArn = (scope: Scope, cluster: string, service: string, id: string) =>
+  ecsArn(scope, `service-deployment/${cluster}/${service}/${id}`);
+export const serviceRevisionArn = (scope: Scope, cluster: string, service: string, id: string) =>
+  ecsArn(scope, `service-revision/${cluster}/${service}/${id}`);
 
 /**
  * The resource part of an ECS ARN of `type` in this scope, e.g. `default` for

@@ -1,9 +1,4 @@
-import type {
-  DeploymentConfiguration,
-  LoadBalancer,
-  NetworkConfiguration,
-  ServiceRegistry,
-} from '@aws-sdk/client-ecs';
+import type { LoadBalancer, NetworkConfiguration, ServiceRegistry } from '@aws-sdk/client-ecs';
 import type { Wire } from '../wire.ts';
 import type { StrategyItem } from './capacity-provider-strategy.ts';
 
@@ -16,9 +11,9 @@ export interface ServiceConfig {
   capacityProviderStrategy?: StrategyItem[];
   platformVersion: string;
   networkConfiguration: Wire<NetworkConfiguration>;
-  deploymentConfiguration: Required<
-    Pick<Wire<DeploymentConfiguration>, 'maximumPercent' | 'minimumHealthyPercent'>
-  > & {
+  deploymentConfiguration: {
+    maximumPercent: number;
+    minimumHealthyPercent: number;
     deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
   };
   healthCheckGracePeriodSeconds?: number;
@@ -47,6 +42,8 @@ export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
 /** A deployment as the store keeps it; counts of tasks are derived when it is described. */
 export interface DeploymentDoc {
+  /** The id of its ServiceDeployment (the last part of its ARN), apart from the `ecs-svc/` id. */
+  serviceDeploymentId: string;
   taskDefinition: string;
   launchType?: 'FARGATE';
   capacityProviderStrategy?: StrategyItem[];

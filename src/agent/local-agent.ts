@@ -215,11 +215,11 @@ export class LocalAgent implements HostAgent {
       await made.catch(() => {});
       this.#bundles.delete(id);
     }
-    const containers = (await this.#runtime.list(opts)).filter((c) => taskIdOf(c.id) === taskId);
+    const containers = (await this.#runtime.ids()).filter((id) => taskIdOf(id) === taskId);
     await Promise.all(
-      containers.map(async (c) => {
-        this.#health.unwatch(c.id);
-        await this.#runtime.remove(c.id, opts);
+      containers.map(async (id) => {
+        this.#health.unwatch(id);
+        await this.#runtime.remove(id, opts);
       }),
     );
     const mounts = (await this.images.listRootfs()).filter((r) => r.containerDir.startsWith(`${dirs.root}/`));
@@ -231,8 +231,8 @@ export class LocalAgent implements HostAgent {
   async tasksOnHost(): Promise<string[]> {
     const ids = new Set<string>();
     for (const name of await readdir(this.#tasksDir).catch(() => [] as string[])) ids.add(name);
-    for (const c of await this.#runtime.list()) {
-      const t = taskIdOf(c.id);
+    for (const id of await this.#runtime.ids()) {
+      const t = taskIdOf(id);
       if (t) ids.add(t);
     }
     for (const t of (await this.#network.list()).tasks) ids.add(t.taskId);

@@ -18,7 +18,9 @@ export async function readOomKillCount(mounts: CgroupMounts, cgroupPath: string)
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // ENODEV: the cgroup was removed while the file was open.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENODEV') return null;
     throw error;
   }
   return parseOomKillCount(text);

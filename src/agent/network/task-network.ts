@@ -107,10 +107,12 @@ export class TaskNetwork {
   async ensureSubnet(spec: SubnetSpec, options: CallOptions = {}): Promise<SubnetInfo> {
     const subnet = resolveSubnet(spec, this.names);
     const key = subnetKey(subnet);
-    if (this.#ensured.get(subnet.subnetId) === key && existsSync(`/sys/class/net/${subnet.bridge}`)) {
-      return subnetInfo(subnet);
-    }
+    const ensured = () =>
+      this.#ensured.get(subnet.subnetId) === key && existsSync(`/sys/class/net/${subnet.bridge}`);
+    if (ensured()) return subnetInfo(subnet);
     return this.#serialized(async () => {
+      // The first task of a new subnet makes it; those that waited behind it find it made.
+      if (ensured()) return subnetInfo(subnet);
       await this.#ensureBase();
       const [subnets, routes] = await Promise.all([
         this.#subnetsOnHost(options),

@@ -259,6 +259,19 @@ export class ContainerRuntime {
     return this.#describe(id, await this.#runc.state(id, options));
   }
 
+  /**
+   * The ids of every container this runtime has state for, from its directories alone: no
+   * process, and no race with containers being deleted meanwhile (runc list fails on those).
+   */
+  async ids(): Promise<string[]> {
+    const names = await Promise.all(
+      [this.#layout.containersDir, this.#layout.runcRoot, this.#layout.exitsDir].map((dir) =>
+        readdir(dir).catch(() => [] as string[]),
+      ),
+    );
+    return [...new Set(names.flat())].filter((name) => ID.test(name)).sort();
+  }
+
   /** Every container of this runtime on the host, for adoption after a restart: one runc call. */
   async list(options: { signal?: AbortSignal } = {}): Promise<ContainerInfo[]> {
     const states = new Map((await this.#runc.list(options)).map((state) => [state.id, state]));

@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { readdir, rmdir } from 'node:fs/promises';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cgroupDirs } from './cgroup-dirs.ts';
@@ -8,7 +8,8 @@ import type { CgroupMounts } from './cgroup-mounts.ts';
 export interface RemoveCgroupOptions {
   /**
    * How long to retry a cgroup that still holds processes (EBUSY): the last processes of a
-   * container may take a few milliseconds to leave after its init is reaped.
+   * container may take a few milliseconds to leave after its init is reaped. Those still there
+   * after the first try are killed.
    * @default 2_000
    */
   readonly busyTimeoutMs?: number;
@@ -16,8 +17,9 @@ export interface RemoveCgroupOptions {
 }
 
 /**
- * Removes a cgroup and every cgroup below it from every tree of the host. A cgroup that is already
- * gone is fine; one whose processes do not leave within `busyTimeoutMs` is an error.
+ * Removes a cgroup and every cgroup below it from every tree of the host, killing what still runs
+ * there. A cgroup that is already gone is fine; one whose processes do not leave within
+ * `busyTimeoutMs` is an error.
  */
 export async function removeCgroup(
   mounts: CgroupMounts,
@@ -53,6 +55,19 @@ async function removeTree(dir: string, deadline: number, signal: AbortSignal | u
         throw new Error(`Cannot remove cgroup "${dir}": ${(error as Error).message}`, { cause: error });
       }
     }
+    await killMembers(dir);
     await sleep(delayMs, undefined, signal ? { signal } : {});
+  }
+}
+
+/** SIGKILLs every process of the cgroup (not below it). Those that left meanwhile are fine. */
+async function killMembers(dir: string): Promise<void> {
+  const text = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  for (const pid of text.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
   }
 }

@@ -5,6 +5,7 @@ import { readlink } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { NetworkError } from '../../../src/agent/network/network-error.ts';
 import type { SubnetSpec, TaskEniSpec } from '../../../src/agent/network/network-spec.ts';
+import { Nft } from '../../../src/agent/network/nft.ts';
 import { TaskNetwork } from '../../../src/agent/network/task-network.ts';
 import { macAddressFromId } from '../../../src/core/ipam.ts';
 import { hostLeftovers, hostTestSkipReason, run, waitFor } from './fixtures.ts';
@@ -59,6 +60,23 @@ describe('TaskNetwork lifecycle on a real host', { skip: hostTestSkipReason() },
     assert.ok(!(await hostPings('10.234.1.10')));
     await network.deleteTaskNetns('twice');
     assert.deepEqual((await network.list()).tasks, []);
+  });
+
+  it('makes a new subnet once for tasks that arrive in it together', async () => {
+    await network.teardown();
+    const scripts: string[] = [];
+    const counting = new (class extends Nft {
+      override apply(script: string, options?: { signal?: AbortSignal }) {
+        scripts.push(script);
+        return super.apply(script, options);
+      }
+    })();
+    const fresh = new TaskNetwork({ prefix, egressGroup: 0x6e03, egressMark: 0x0800_0000, nft: counting });
+    const ids = Array.from({ length: 6 }, (_, i) => `together${i}`);
+    await Promise.all(ids.map((id, i) => fresh.createTaskNetns(id, eni(`10.234.1.${20 + i}`, `eni-${id}`))));
+    assert.equal(scripts.filter((s) => s.includes('10.234.1.0/24')).length, 1, scripts.join('\n---\n'));
+    for (const [i] of ids.entries()) assert.ok(await hostPings(`10.234.1.${20 + i}`));
+    await Promise.all(ids.map((id) => fresh.deleteTaskNetns(id)));
   });
 
   it('lets a restarted agent find its tasks on the host and adopt them', async () => {

@@ -51,8 +51,12 @@ export interface ServiceStepResult {
   changed: boolean;
 }
 
-/** Stopped tasks stay in view this long, so their failures are counted once. */
-const STOPPED_WINDOW_MS = 3_600_000;
+/**
+ * A look sees the tasks that stopped since the service's counting mark, less this margin for
+ * writes in flight; the mark moves on every half margin, so each stopped task is seen by a few
+ * looks and counted by the first (deployments keep the ids they counted).
+ */
+const COUNT_MARGIN_MS = 60_000;
 const COUNTED_KEPT = 500;
 
 /**
@@ -75,7 +79,8 @@ export async function serviceStep(
   const events: string[] = [];
   const touched: string[] = [];
   let deployments = await deploymentsOf(tx, lc.scope, svc.cluster, name);
-  const all = await tasksOfService(tx, lc.scope, svc.cluster, name, now - STOPPED_WINDOW_MS);
+  const countedThrough = svc.state.countedThrough ?? svc.createdAt;
+  const all = await tasksOfService(tx, lc.scope, svc.cluster, name, countedThrough - COUNT_MARGIN_MS);
   const live = all.filter((t) => t.lastStatus !== 'STOPPED' && t.desiredStatus === 'RUNNING');
   const stopped = all.filter((t) => t.lastStatus === 'STOPPED');
   const dirty = new Set<DeploymentRecord>();
@@ -334,7 +339,10 @@ export async function serviceStep(
     touched.length > 0 ||
     status !== svc.status ||
     JSON.stringify(state) !== JSON.stringify(svc.state);
-  if (changed || svc.config !== found.config) {
+  // Moving the counting mark is bookkeeping, not a change that calls for another look.
+  const markDue = now - countedThrough >= COUNT_MARGIN_MS / 2;
+  if (markDue) state.countedThrough = now;
+  if (changed || markDue || svc.config !== found.config) {
     const saved = await updateService(tx, { ...svc, status, state, updatedAt: now });
     if (!saved) throw new ServiceConflict();
   }

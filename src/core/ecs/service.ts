@@ -35,6 +35,8 @@ export interface SchedulerState {
   throttledUntil?: number;
   /** When "unable to consistently start tasks" was last said, so it is not said on every look. */
   unableSaidAt?: number;
+  /** Tasks that stopped before this (epoch ms, less a margin) have had their failures counted. */
+  countedThrough?: number;
 }
 
 export type DeploymentStatus = 'PRIMARY' | 'ACTIVE' | 'INACTIVE';

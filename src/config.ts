@@ -27,6 +27,12 @@ export interface Config {
   readonly cgroupParent: string;
   /** How long STOPPED tasks stay describable. */
   readonly stoppedTaskRetentionMs: number;
+  /** The registry's challenge to clients without credentials: ECR's Basic, or a Bearer token flow. */
+  readonly registryAuth: 'basic' | 'bearer';
+  /** When remote tags are pulled again (as ECS_IMAGE_PULL_BEHAVIOR). */
+  readonly imagePullBehavior: 'prefer-cached' | 'default' | 'always';
+  /** Registries (host:port) pulled from over plain HTTP, besides loopback ones. */
+  readonly insecureRegistries: readonly string[];
 }
 
 export interface ConfigOptions {
@@ -44,6 +50,9 @@ export interface ConfigOptions {
   hostPrefix?: string | undefined;
   cgroupParent?: string | undefined;
   stoppedTaskRetentionMs?: number | undefined;
+  registryAuth?: string | undefined;
+  imagePullBehavior?: string | undefined;
+  insecureRegistries?: readonly string[] | undefined;
 }
 
 const options = z.object({
@@ -82,6 +91,11 @@ const options = z.object({
     .regex(/^\/[A-Za-z0-9_./-]+$/, 'must be an absolute cgroup path')
     .default('/neargate'),
   stoppedTaskRetentionMs: z.number().int().positive().default(3_600_000),
+  registryAuth: z.enum(['basic', 'bearer']).default('basic'),
+  imagePullBehavior: z.enum(['prefer-cached', 'default', 'always']).default('prefer-cached'),
+  insecureRegistries: z
+    .array(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be host or host:port'))
+    .default([]),
 });
 
 /** The data directory when none is given: the system's for root, the user's otherwise. */
@@ -108,6 +122,9 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       defaultVpcCidrs: env.NEARGATE_DEFAULT_VPC_CIDRS?.split(','),
       hostPrefix: env.NEARGATE_HOST_PREFIX,
       cgroupParent: env.NEARGATE_CGROUP_PARENT,
+      registryAuth: env.NEARGATE_REGISTRY_AUTH,
+      imagePullBehavior: env.NEARGATE_IMAGE_PULL_BEHAVIOR,
+      insecureRegistries: env.NEARGATE_INSECURE_REGISTRIES?.split(',').filter(Boolean),
     }),
     ...stripUndefined(opts),
   });
@@ -138,6 +155,9 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
     hostPrefix: o.hostPrefix,
     cgroupParent: o.cgroupParent,
     stoppedTaskRetentionMs: o.stoppedTaskRetentionMs,
+    registryAuth: o.registryAuth,
+    imagePullBehavior: o.imagePullBehavior,
+    insecureRegistries: Object.freeze([...o.insecureRegistries]),
   });
 }
 

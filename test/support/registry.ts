@@ -116,7 +116,7 @@ export async function startReferenceRegistry(auth?: {
         '-W',
         'ignore',
         '-c',
-        'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))',
+        'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))',
         auth.password,
       ])
     ).trim();

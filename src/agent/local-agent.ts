@@ -146,7 +146,7 @@ export class LocalAgent implements HostAgent {
         'CannotPullContainerError',
         notFound
           ? `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: not found`
-          : `pull image has been retried 1 time(s): ${(err as Error).message}`,
+          : `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: ${(err as Error).message}`,
       );
     }
   }

@@ -117,12 +117,24 @@ export class BlobStorage {
     if (running && running.size !== size) running = undefined;
     const handle = await open(join(this.#uploads, id, 'data'), 'a');
     let written = size;
+    // Requests arrive in 64 KiB pieces: write them a MiB at a time.
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      await handle.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+      pending = [];
+      pendingBytes = 0;
+    };
     try {
       for await (const chunk of body) {
-        await handle.write(chunk);
         running?.hash.update(chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.length;
         written += chunk.length;
+        if (pendingBytes >= 1024 * 1024) await flush();
       }
+      await flush();
     } finally {
       await handle.close();
       if (running) running.size = written;

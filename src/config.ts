@@ -33,6 +33,12 @@ export interface Config {
   readonly serviceThrottleBaseMs: number;
   /** Random Fargate Spot interruptions per hour across the host's Spot tasks. */
   readonly spotInterruptionsPerHour: number;
+  /** The registry's challenge to clients without credentials: ECR's Basic, or a Bearer token flow. */
+  readonly registryAuth: 'basic' | 'bearer';
+  /** When remote tags are pulled again (as ECS_IMAGE_PULL_BEHAVIOR). */
+  readonly imagePullBehavior: 'prefer-cached' | 'default' | 'always';
+  /** Registries (host:port) pulled from over plain HTTP, besides loopback ones. */
+  readonly insecureRegistries: readonly string[];
 }
 
 export interface ConfigOptions {
@@ -53,6 +59,9 @@ export interface ConfigOptions {
   taskHealthyAfterMs?: number | string | undefined;
   serviceThrottleBaseMs?: number | string | undefined;
   spotInterruptionsPerHour?: number | string | undefined;
+  registryAuth?: string | undefined;
+  imagePullBehavior?: string | undefined;
+  insecureRegistries?: readonly string[] | undefined;
 }
 
 const options = z.object({
@@ -94,6 +103,11 @@ const options = z.object({
   taskHealthyAfterMs: z.coerce.number().int().min(0).default(40_000),
   serviceThrottleBaseMs: z.coerce.number().int().min(0).default(30_000),
   spotInterruptionsPerHour: z.coerce.number().min(0).default(0),
+  registryAuth: z.enum(['basic', 'bearer']).default('basic'),
+  imagePullBehavior: z.enum(['prefer-cached', 'default', 'always']).default('prefer-cached'),
+  insecureRegistries: z
+    .array(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be host or host:port'))
+    .default([]),
 });
 
 /** The data directory when none is given: the system's for root, the user's otherwise. */
@@ -123,6 +137,9 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       taskHealthyAfterMs: env.NEARGATE_TASK_HEALTHY_AFTER_MS,
       serviceThrottleBaseMs: env.NEARGATE_SERVICE_THROTTLE_BASE_MS,
       spotInterruptionsPerHour: env.NEARGATE_SPOT_INTERRUPTIONS_PER_HOUR,
+      registryAuth: env.NEARGATE_REGISTRY_AUTH,
+      imagePullBehavior: env.NEARGATE_IMAGE_PULL_BEHAVIOR,
+      insecureRegistries: env.NEARGATE_INSECURE_REGISTRIES?.split(',').filter(Boolean),
     }),
     ...stripUndefined(opts),
   });
@@ -156,6 +173,9 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
     taskHealthyAfterMs: o.taskHealthyAfterMs,
     serviceThrottleBaseMs: o.serviceThrottleBaseMs,
     spotInterruptionsPerHour: o.spotInterruptionsPerHour,
+    registryAuth: o.registryAuth,
+    imagePullBehavior: o.imagePullBehavior,
+    insecureRegistries: Object.freeze([...o.insecureRegistries]),
   });
 }
 

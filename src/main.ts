@@ -6,6 +6,7 @@ import { startAdminServer } from './admin/admin-server.ts';
 import type { HostAgent } from './agent/host-agent.ts';
 import { LocalAgent } from './agent/local-agent.ts';
 import { Authenticator, rootPrincipal } from './api/auth.ts';
+import { ecrService } from './api/ecr/ecr-service.ts';
 import { ecsService } from './api/ecs/ecs-service.ts';
 import { ApiGateway } from './api/gateway.ts';
 import type { ApiDeps } from './api/operation.ts';
@@ -19,6 +20,11 @@ import { TaskReconciler } from './control/task-reconciler.ts';
 import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
+import { BlobStorage } from './registry/blob-storage.ts';
+import { localRegistry } from './registry/local-source.ts';
+import { Registry } from './registry/registry.ts';
+import { isRegistryPath, RegistryHttp } from './registry/registry-http.ts';
+import { RegistryTokens } from './registry/registry-tokens.ts';
 import { countAccessKeys, putAccessKey } from './store/access-keys.ts';
 import { openStore, type Store } from './store/store.ts';
 
@@ -34,6 +40,7 @@ export interface Neargate {
   readonly reconciler: TaskReconciler;
   readonly services: ServiceScheduler;
   readonly janitor: Janitor;
+  readonly registry: Registry;
   close(): Promise<void>;
 }
 
@@ -59,11 +66,25 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
   let agent: LocalAgent | undefined;
   try {
     const createdRootKey = await ensureRootKey(store, config, ids, clock);
+    const defaultScope = { account: config.accountId, region: config.region };
+    const registry = new Registry({
+      store,
+      blobs: new BlobStorage({ root: join(config.dataDir, 'registry'), randomHex: (n) => ids.hex(n), clock }),
+      clock,
+      log: log.child({ part: 'registry' }),
+    });
+    const tokens = new RegistryTokens({ store, clock, ids });
     agent = await LocalAgent.start({
       root: join(config.dataDir, 'agent'),
       log: log.child({ part: 'agent' }),
       prefix: config.hostPrefix,
       cgroupParent: config.cgroupParent,
+      registry: localRegistry(registry, store.db, () => clock.now()),
+      pull: {
+        behavior: config.imagePullBehavior,
+        defaultScope,
+        insecureRegistries: config.insecureRegistries,
+      },
     });
     const hostId = 'local';
     const host = {
@@ -125,7 +146,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       defaultVpcCidrs,
     };
     const gateway = new ApiGateway({
-      services: [ecsService()],
+      services: [ecsService(), ecrService({ registry, tokens, proxyEndpoint: () => url })],
       auth: new Authenticator({
         store,
         clock,
@@ -134,7 +155,23 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       }),
       deps,
     });
+    let url = '';
     const http = createHttpServer({ gateway, log, bodyLimitBytes: config.bodyLimitBytes });
+    // The registry shares the API's port under /v2/, and streams bodies itself.
+    const registryHttp = new RegistryHttp({
+      registry,
+      store,
+      tokens,
+      log: log.child({ part: 'registry' }),
+      challenge: config.registryAuth,
+      anonymous: config.insecureAcceptAnyCredentials ? defaultScope : undefined,
+      now: () => clock.now(),
+    });
+    http.addHook('onRequest', async (req, reply) => {
+      if (!isRegistryPath(req.raw.url ?? '')) return;
+      reply.hijack();
+      await registryHttp.handle(req.raw, reply.raw);
+    });
     await tasks.start();
     await services.start();
     janitor.start();
@@ -150,8 +187,10 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const hostname = config.host.includes(':') ? `[${config.host}]` : config.host;
+    url = `http://${hostname}:${port}`;
+    registry.collectSoon();
     return {
-      url: `http://${hostname}:${port}`,
+      url,
       createdRootKey,
       config,
       store,
@@ -160,8 +199,10 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       services,
       janitor,
       // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
+      registry,
       async close() {
         await http.close();
+        await registry.settled();
         await admin.close();
         janitor.stop();
         spot.stop();

@@ -11,6 +11,8 @@ import type { TaskDirs } from './task-files.ts';
 /** A container made ready to create: its rootfs mounted and its OCI spec built. */
 export interface ContainerBundle {
   containerDir: string;
+  /** The image it was made from. */
+  manifestDigest: string;
   spec: OciSpec;
   logPath: string;
   stopSignal: string | undefined;
@@ -81,6 +83,7 @@ export async function prepareBundle(spec: ContainerSpec, ctx: BundleContext): Pr
   if (spec.healthCheck) await writeFile(join(containerDir, 'health.json'), JSON.stringify(spec.healthCheck));
   return {
     containerDir,
+    manifestDigest: image.manifestDigest,
     spec: ociSpec,
     logPath: ctx.dirs.log(spec.name),
     stopSignal: image.config.StopSignal,

@@ -10,7 +10,7 @@ export interface HostAgent {
    */
   prepareTask(spec: TaskSpec, opts?: CallOptions): Promise<void>;
   /** Makes an image available on the host and tells its digest. Throws AgentError CannotPullContainerError. */
-  pullImage(image: string, opts?: CallOptions): Promise<{ imageDigest: string }>;
+  pullImage(image: string, opts?: PullImageOptions): Promise<{ imageDigest: string }>;
   /** Creates and starts a container of a prepared task; a container already running is left alone. */
   startContainer(spec: ContainerSpec, opts?: CallOptions): Promise<{ runtimeId: string }>;
   /** The stop signal, then SIGKILL after `stopTimeoutMs`; resolves once the container has ended. */
@@ -31,6 +31,13 @@ export interface HostAgent {
 
 export interface CallOptions {
   signal?: AbortSignal;
+}
+
+export interface PullImageOptions extends CallOptions {
+  /** The container's `repositoryCredentials`, as read from Secrets Manager. */
+  credentials?: { username: string; password: string };
+  /** The task's account and region: whose registry mirrors other registries' images. @default the server's */
+  scope?: { account: string; region: string };
 }
 
 /** A task's awsvpc network, as the control plane allocated it. */

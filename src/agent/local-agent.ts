@@ -11,8 +11,11 @@ import {
   type ContainerState,
   type HealthCheckSpec,
   type HostAgent,
+  type PullImageOptions,
   type TaskSpec,
 } from './host-agent.ts';
+import { ImageError } from './images/image-error.ts';
+import { ImagePuller, type LocalRegistry, type PullBehavior } from './images/image-puller.ts';
 import { ImageStore } from './images/image-store.ts';
 import { TaskNetwork } from './network/task-network.ts';
 import { WorkerRunner } from './process/worker-runner.ts';
@@ -29,6 +32,14 @@ export interface LocalAgentOptions {
   prefix?: string;
   /** The cgroup every task cgroup lives under. @default '/neargate' */
   cgroupParent?: string;
+  /** neargate's registry, which serves ECR names and mirrors other registries. */
+  registry?: LocalRegistry;
+  /** How images are pulled. @default prefer-cached, the server's default account and region, no insecure registries */
+  pull?: {
+    behavior: PullBehavior;
+    defaultScope: { account: string; region: string };
+    insecureRegistries: readonly string[];
+  };
 }
 
 /**
@@ -38,6 +49,7 @@ export interface LocalAgentOptions {
  */
 export class LocalAgent implements HostAgent {
   readonly images: ImageStore;
+  readonly #puller: ImagePuller;
   readonly #runtime: ContainerRuntime;
   readonly #network: TaskNetwork;
   readonly #cgroups: TaskCgroups;
@@ -57,6 +69,13 @@ export class LocalAgent implements HostAgent {
     // Every process the agent starts is forked by one small worker, not by this big process.
     this.#runner = runner;
     this.images = new ImageStore({ root: join(o.root, 'images'), runner });
+    this.#puller = new ImagePuller({
+      images: this.images,
+      localRegistry: o.registry,
+      behavior: o.pull?.behavior ?? 'prefer-cached',
+      defaultScope: o.pull?.defaultScope ?? { account: '000000000000', region: 'us-east-1' },
+      insecureRegistries: o.pull?.insecureRegistries ?? [],
+    });
     this.#runtime = new ContainerRuntime({
       stateDir: join(o.root, 'runtime'),
       cgroupMounts: cgroups.mounts,
@@ -116,15 +135,20 @@ export class LocalAgent implements HostAgent {
     }
   }
 
-  async pullImage(image: string): Promise<{ imageDigest: string }> {
-    const found = await this.images.resolve(image).catch(() => undefined);
-    if (!found) {
+  async pullImage(image: string, opts: PullImageOptions = {}): Promise<{ imageDigest: string }> {
+    try {
+      const pulled = await this.#puller.pull(image, opts);
+      return { imageDigest: pulled.manifestDigest };
+    } catch (err) {
+      this.#log.info({ err, image }, 'pull failed');
+      const notFound = err instanceof ImageError && err.code === 'ImageNotFound';
       throw new AgentError(
         'CannotPullContainerError',
-        `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: not found`,
+        notFound
+          ? `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: not found`
+          : `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: ${(err as Error).message}`,
       );
     }
-    return { imageDigest: found.manifestDigest };
   }
 
   async startContainer(spec: ContainerSpec, opts: CallOptions = {}): Promise<{ runtimeId: string }> {
@@ -142,8 +166,14 @@ export class LocalAgent implements HostAgent {
   }
 
   async #create(id: string, spec: ContainerSpec, opts: CallOptions = {}): Promise<void> {
-    const bundle = await (this.#bundles.get(id) ?? this.#bundle(spec));
+    let bundle = await (this.#bundles.get(id) ?? this.#bundle(spec));
     this.#bundles.delete(id);
+    // Made ahead from an image the pull has since moved the tag off: make it again.
+    const current = await this.images.resolve(spec.image).catch(() => undefined);
+    if (current && current.manifestDigest !== bundle.manifestDigest) {
+      await this.images.unmountRootfs(bundle.containerDir, opts);
+      bundle = await this.#bundle(spec);
+    }
     try {
       await this.#runtime.create(id, {
         bundleDir: bundle.containerDir,

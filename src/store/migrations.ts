@@ -130,6 +130,89 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003-registry': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('ecr_repositories')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('ecr_repositories_pk', ['account', 'region', 'name'])
+          .execute();
+        await db.schema
+          .createTable('ecr_images')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('repository', key, (c) => c.notNull())
+          .addColumn('digest', key, (c) => c.notNull())
+          .addColumn('media_type', 'text', (c) => c.notNull())
+          .addColumn('artifact_media_type', 'text')
+          .addColumn('manifest', 'text', (c) => c.notNull())
+          .addColumn('size_bytes', time, (c) => c.notNull())
+          .addColumn('pushed_at', time, (c) => c.notNull())
+          .addColumn('last_pulled_at', time)
+          .addPrimaryKeyConstraint('ecr_images_pk', ['account', 'region', 'repository', 'digest'])
+          .execute();
+        await db.schema
+          .createTable('ecr_image_tags')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('repository', key, (c) => c.notNull())
+          .addColumn('tag', key, (c) => c.notNull())
+          .addColumn('digest', key, (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('ecr_image_tags_pk', ['account', 'region', 'repository', 'tag'])
+          .execute();
+        await db.schema
+          .createIndex('ecr_image_tags_by_digest')
+          .on('ecr_image_tags')
+          .columns(['account', 'region', 'repository', 'digest'])
+          .execute();
+        await db.schema
+          .createTable('ecr_image_refs')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('repository', key, (c) => c.notNull())
+          .addColumn('image_digest', key, (c) => c.notNull())
+          .addColumn('ref_digest', key, (c) => c.notNull())
+          .addPrimaryKeyConstraint('ecr_image_refs_pk', [
+            'account',
+            'region',
+            'repository',
+            'image_digest',
+            'ref_digest',
+          ])
+          .execute();
+        await db.schema
+          .createIndex('ecr_image_refs_by_ref')
+          .on('ecr_image_refs')
+          .columns(['account', 'region', 'repository', 'ref_digest'])
+          .execute();
+        await db.schema
+          .createTable('registry_blobs')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('repository', key, (c) => c.notNull())
+          .addColumn('digest', key, (c) => c.notNull())
+          .addColumn('size_bytes', time, (c) => c.notNull())
+          .addColumn('linked_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('registry_blobs_pk', ['account', 'region', 'repository', 'digest'])
+          .execute();
+        await db.schema
+          .createIndex('registry_blobs_by_digest')
+          .on('registry_blobs')
+          .columns(['digest'])
+          .execute();
+        await db.schema
+          .createTable('registry_signing_keys')
+          .addColumn('account', key, (c) => c.primaryKey())
+          .addColumn('secret', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+      },
+    },
     '0006-services': {
       async up(db: Kysely<unknown>) {
         await db.schema

@@ -14,6 +14,12 @@ export interface Database {
   vpcs: VpcRow;
   subnets: SubnetRow;
   network_interfaces: NetworkInterfaceRow;
+  ecr_repositories: EcrRepositoryRow;
+  ecr_images: EcrImageRow;
+  ecr_image_tags: EcrImageTagRow;
+  ecr_image_refs: EcrImageRefRow;
+  registry_blobs: RegistryBlobRow;
+  registry_signing_keys: RegistrySigningKeyRow;
   services: ServiceRow;
   service_deployments: ServiceDeploymentRow;
   service_revisions: ServiceRevisionRow;
@@ -126,6 +132,67 @@ export interface NetworkInterfaceRow {
   ipv4: string;
   mac: string;
   task_id: string;
+  created_at: number;
+}
+
+export interface EcrRepositoryRow {
+  account: string;
+  region: string;
+  name: string;
+  /** Settings: imageTagMutability, scanning and encryption configuration. */
+  doc: string;
+  created_at: number;
+}
+
+/** One manifest (image or index) in a repository, by its digest. */
+export interface EcrImageRow {
+  account: string;
+  region: string;
+  repository: string;
+  digest: string;
+  media_type: string;
+  /** The config's media type, as ECR reports `artifactMediaType`. */
+  artifact_media_type: string | null;
+  /** The manifest exactly as pushed (UTF-8 JSON). */
+  manifest: string;
+  /** Compressed layers and config, as ECR's `imageSizeInBytes`. */
+  size_bytes: number;
+  pushed_at: number;
+  last_pulled_at: number | null;
+}
+
+export interface EcrImageTagRow {
+  account: string;
+  region: string;
+  repository: string;
+  tag: string;
+  digest: string;
+  updated_at: number;
+}
+
+/** What a manifest points to: its config and layer blobs, or an index's manifests. */
+export interface EcrImageRefRow {
+  account: string;
+  region: string;
+  repository: string;
+  image_digest: string;
+  ref_digest: string;
+}
+
+/** A blob a repository holds (uploaded, mounted or referenced); the bytes are on disk, shared. */
+export interface RegistryBlobRow {
+  account: string;
+  region: string;
+  repository: string;
+  digest: string;
+  size_bytes: number;
+  linked_at: number;
+}
+
+/** The secret an account's registry passwords (GetAuthorizationToken) are signed with. */
+export interface RegistrySigningKeyRow {
+  account: string;
+  secret: string;
   created_at: number;
 }
 

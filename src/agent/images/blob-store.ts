@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { syncDirectory } from './atomic-file.ts';
 import { type Digest, Digester, digestHex, isDigest } from './digest.ts';
@@ -89,6 +89,39 @@ export class BlobStore {
         await handle.sync();
       } finally {
         await handle.close();
+      }
+      const result = this.#check(digester, expected);
+      await mkdir(this.#dir, { recursive: true });
+      await rename(temp, this.path(result.digest));
+      done = true;
+      await syncDirectory(this.#dir);
+      return result;
+    } finally {
+      if (!done) await rm(temp, { force: true });
+    }
+  }
+
+  /**
+   * Stores the file at `path` as a blob by hard-linking it (copying across file systems), after
+   * checking its digest: for blobs of a registry on this host, which then cost no second copy.
+   */
+  async ingestFile(path: string, options: IngestOptions & { expected: Digest }): Promise<IngestResult> {
+    const { expected, signal } = options;
+    if (await this.has(expected)) return { digest: expected, size: (await this.size(expected)) ?? 0 };
+    await mkdir(this.#tmp, { recursive: true });
+    const temp = join(this.#tmp, this.#randomHex(16));
+    let done = false;
+    try {
+      await link(path, temp).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV' && error.code !== 'EPERM') throw error;
+        await copyFile(path, temp);
+      });
+      const digester = new Digester();
+      for await (const chunk of createReadStream(temp, {
+        highWaterMark: 1024 * 1024,
+        ...(signal && { signal }),
+      })) {
+        digester.update(chunk as Buffer);
       }
       const result = this.#check(digester, expected);
       await mkdir(this.#dir, { recursive: true });

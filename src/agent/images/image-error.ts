@@ -12,6 +12,8 @@ export const ImageErrorCode = {
   AmbiguousReference: 'AmbiguousReference',
   TooManyLayers: 'TooManyLayers',
   CommandFailed: 'CommandFailed',
+  /** A registry could not be reached, refused the credentials, or answered with an error. */
+  RegistryError: 'RegistryError',
 } as const;
 
 export type ImageErrorCode = (typeof ImageErrorCode)[keyof typeof ImageErrorCode];

@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
 import type { ProcessRunner } from '../process/process-runner.ts';
-import { type ArchiveImage, readImageArchive } from './archive.ts';
+import { type ArchiveImage, type ArchiveLayer, readImageArchive } from './archive.ts';
 import { BlobStore } from './blob-store.ts';
 import type { Digest } from './digest.ts';
 import { ImageCatalog } from './image-catalog.ts';
 import { ImageError } from './image-error.ts';
+import { fetchImage } from './image-fetch.ts';
 import type { Image, ImageRecord } from './image-record.ts';
+import type { ImageSource } from './image-source.ts';
 import { LayerStore } from './layer-store.ts';
-import type { Platform } from './platform.ts';
+import { hostPlatform, type Platform } from './platform.ts';
 import { ReadWriteLock } from './read-write-lock.ts';
 import { type Rootfs, type RootfsInfo, RootfsManager } from './rootfs.ts';
 import { imageCommand } from './run-command.ts';
@@ -64,6 +66,7 @@ export class ImageStore {
   readonly #platform: Platform | undefined;
   readonly #concurrency: number;
   readonly #lock = new ReadWriteLock();
+  readonly #fetching = new Map<Digest, Promise<void>>();
 
   constructor(options: ImageStoreOptions) {
     // Absolute, since overlayfs options name layer directories by path.
@@ -110,6 +113,63 @@ export class ImageStore {
     });
     if (garbage) await this.collectGarbage();
     return loaded;
+  }
+
+  /**
+   * Pulls an image from a registry source: the manifest a tag or digest names (this platform's,
+   * from an index), its config, and the layers not unpacked yet, each checked against its
+   * digest, then records it under `references`. Concurrent pulls share blobs and layers being
+   * fetched. Throws `ImageNotFound` when the source has no such manifest, `DigestMismatch` for
+   * content that is not what it claims.
+   */
+  async pull(
+    source: ImageSource,
+    reference: string,
+    options: { references?: string[]; signal?: AbortSignal } = {},
+  ): Promise<Image> {
+    const { signal } = options;
+    const references = options.references ?? [];
+    const image = await this.#lock.shared(async () => {
+      const image = await fetchImage(source, reference, this.blobs, this.#platform ?? hostPlatform(), signal);
+      if (!image) {
+        throw new ImageError('ImageNotFound', `${source.name}: manifest "${reference}" not found`, {
+          reference,
+        });
+      }
+      const previous = await this.#catalog.get(image.manifestDigest);
+      if (!previous) {
+        await this.#unpackLayers(image, signal, async (layer) => {
+          const path = this.blobs.path(layer.digest);
+          if (await this.blobs.has(layer.digest)) return path;
+          await this.#fetchBlob(source, layer, signal);
+          return path;
+        });
+      }
+      const orphaned = await this.#catalog.add(
+        [previous ?? toRecord(image, this.#clock.now())],
+        references.map((r) => [r, image.manifestDigest] as const),
+      );
+      return { image, orphaned };
+    });
+    if (image.orphaned.length > 0) await this.collectGarbage();
+    const found = await this.#catalog.find(`x@${image.image.manifestDigest}`);
+    if (!found) throw new ImageError('ImageNotFound', `Image "${image.image.manifestDigest}" vanished`);
+    return found;
+  }
+
+  /** One download per blob at a time, however many pulls want it. */
+  #fetchBlob(source: ImageSource, layer: { digest: Digest; size: number }, signal: AbortSignal | undefined) {
+    let running = this.#fetching.get(layer.digest);
+    if (!running) {
+      running = (async () => {
+        const body = await source.blob(layer, signal ? { signal } : {});
+        const opts = { expected: layer.digest, ...(signal && { signal }) };
+        if ('file' in body) await this.blobs.ingestFile(body.file, opts);
+        else await this.blobs.ingest(body.stream, opts);
+      })().finally(() => this.#fetching.delete(layer.digest));
+      this.#fetching.set(layer.digest, running);
+    }
+    return running;
   }
 
   /** Every image, with its references. */
@@ -197,7 +257,11 @@ export class ImageStore {
    * Unpacks an image's layers, a few at a time; layers already there are skipped. On the
    * first failure the others are aborted and awaited: no unpack may outlive the load.
    */
-  async #unpackLayers(image: ArchiveImage, signal: AbortSignal | undefined): Promise<void> {
+  async #unpackLayers(
+    image: ArchiveImage,
+    signal: AbortSignal | undefined,
+    blobOf: (layer: ArchiveLayer) => Promise<string> = async (layer) => this.blobs.path(layer.digest),
+  ): Promise<void> {
     const queue = [...image.layers];
     const controller = new AbortController();
     const forward = () => controller.abort(signal?.reason);
@@ -207,9 +271,8 @@ export class ImageStore {
       try {
         for (let layer = queue.shift(); layer; layer = queue.shift()) {
           controller.signal.throwIfAborted();
-          await this.layers.ensure(layer.diffId, this.blobs.path(layer.digest), {
-            signal: controller.signal,
-          });
+          if (await this.layers.has(layer.diffId)) continue;
+          await this.layers.ensure(layer.diffId, await blobOf(layer), { signal: controller.signal });
         }
       } catch (error) {
         failure ??= { error };

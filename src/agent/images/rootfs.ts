@@ -47,8 +47,13 @@ export interface RootfsManagerOptions {
   run?: RunCommand;
 }
 
-/** Marks our overlay mounts in mountinfo, so they can be found again without any file. */
-export const MOUNT_SOURCE = 'neargate';
+/**
+ * Marks the overlay mounts of one image store in mountinfo, so they can be found again without
+ * any file, and told apart from those of another neargate on the same host.
+ */
+export function mountSource(root: string): string {
+  return `neargate-${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 12)}`;
+}
 /** The kernel copies at most one page of mount options; leave room for the terminating NUL. */
 const MAX_OPTIONS_BYTES = 4095;
 const UNSAFE_IN_OPTIONS = /[,:\\\s=]/;
@@ -64,6 +69,7 @@ const defaultRandomHex = (bytes: number) =>
  */
 export class RootfsManager {
   readonly #dir: string;
+  readonly #source: string;
   readonly #emptyDir: string;
   readonly #layers: LayerStore;
   readonly #clock: { now(): number };
@@ -76,6 +82,7 @@ export class RootfsManager {
       throw new RangeError(`Image store root "${root}" has a character overlayfs options cannot carry`);
     }
     this.#dir = join(root, 'rootfs');
+    this.#source = mountSource(root);
     this.#emptyDir = join(root, 'empty');
     this.#layers = options.layers;
     this.#clock = options.clock ?? { now: () => Date.now() };
@@ -146,7 +153,7 @@ export class RootfsManager {
       });
     }
     // -n: no /etc/mtab; -i: no /sbin/mount.overlay helper. Both save work on the hot path.
-    await this.#run('mount', ['-n', '-i', '-t', 'overlay', '-o', data, MOUNT_SOURCE, path], {
+    await this.#run('mount', ['-n', '-i', '-t', 'overlay', '-o', data, this.#source, path], {
       ...(cwd && { cwd }),
       ...(options.signal && { signal: options.signal }),
     });
@@ -184,7 +191,7 @@ export class RootfsManager {
     const { leases } = await this.leases();
     const mounted = new Set(
       (await readMountInfo())
-        .filter((m) => m.fsType === 'overlay' && m.source === MOUNT_SOURCE)
+        .filter((m) => m.fsType === 'overlay' && m.source === this.#source)
         .map((m) => m.mountPoint),
     );
     const found: RootfsInfo[] = leases.map((lease) => {

@@ -73,7 +73,9 @@ describe('TaskCgroups on this host', () => {
   test('kills what still runs in a cgroup it removes', async () => {
     await cgroups.create('tbusy', {});
     const memory = join(cgroups.mounts.v1.memory ?? cgroups.mounts.unified!, cgroups.taskPath('tbusy'));
-    const sleeper = Number(execFileSync('sh', ['-c', `sleep 30 > /dev/null 2>&1 & echo $!`]).toString().trim());
+    const sleeper = Number(
+      execFileSync('sh', ['-c', `sleep 30 > /dev/null 2>&1 & echo $!`]).toString().trim(),
+    );
     try {
       writeFileSync(join(memory, 'cgroup.procs'), String(sleeper));
       await cgroups.remove('tbusy');

@@ -33,7 +33,7 @@ export interface BundleContext {
  * the task: it may run while the task's network is still being made.
  */
 export async function prepareBundle(spec: ContainerSpec, ctx: BundleContext): Promise<ContainerBundle> {
-  const image = await ctx.images.resolve(spec.image);
+  const image = await ctx.images.resolve(pinnedImage(spec));
   if (!image)
     throw new AgentError('CannotPullContainerError', `failed to resolve ref ${spec.image}: not found`);
   const containerDir = ctx.dirs.container(spec.name);
@@ -88,4 +88,10 @@ export async function prepareBundle(spec: ContainerSpec, ctx: BundleContext): Pr
     logPath: ctx.dirs.log(spec.name),
     stopSignal: image.config.StopSignal,
   };
+}
+
+/** The container's image by the digest it was pulled at, when known, else by its name. */
+export function pinnedImage(spec: Pick<ContainerSpec, 'image' | 'imageDigest'>): string {
+  if (spec.imageDigest === undefined || spec.image.includes('@')) return spec.image;
+  return `${spec.image}@${spec.imageDigest}`;
 }

@@ -70,6 +70,8 @@ export interface ContainerSpec {
   taskId: string;
   name: string;
   image: string;
+  /** The manifest digest pullImage returned: the container runs that image even if the tag moved since. */
+  imageDigest?: string;
   entryPoint?: string[];
   command?: string[];
   /** ECS's and the task definition's variables; the image's come underneath. */

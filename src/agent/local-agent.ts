@@ -169,8 +169,9 @@ export class LocalAgent implements HostAgent {
     let bundle = await (this.#bundles.get(id) ?? this.#bundle(spec));
     this.#bundles.delete(id);
     // Made ahead from an image the pull has since moved the tag off: make it again.
-    const current = await this.images.resolve(spec.image).catch(() => undefined);
-    if (current && current.manifestDigest !== bundle.manifestDigest) {
+    const current =
+      spec.imageDigest ?? (await this.images.resolve(spec.image).catch(() => undefined))?.manifestDigest;
+    if (current !== undefined && current !== bundle.manifestDigest) {
       await this.images.unmountRootfs(bundle.containerDir, opts);
       bundle = await this.#bundle(spec);
     }

@@ -146,7 +146,9 @@ async function pullImages(d: DriverDeps, t: ScopedTask): Promise<ScopedTask> {
   const pending = (t.doc.containers ?? []).filter((c) => c.imageDigest === undefined);
   if (pending.length === 0) return t;
   const startedAt = d.clock.now();
-  const results = await Promise.allSettled(pending.map((c) => d.agent.pullImage(c.image!)));
+  const results = await Promise.allSettled(
+    pending.map((c) => d.agent.pullImage(c.image!, { scope: t.scope })),
+  );
   let next = withDoc(t, {
     pullStartedAt: t.doc.pullStartedAt ?? epochSeconds(startedAt),
     pullStoppedAt: epochSeconds(d.clock.now()),
@@ -194,7 +196,12 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
   }
   if (next.desiredStatus === 'STOPPED') return { next };
   const started = await Promise.allSettled(
-    toStart.map((c) => d.agent.startContainer(containerSpec(t.scope, t.id, c))),
+    toStart.map((c) =>
+      d.agent.startContainer({
+        ...containerSpec(t.scope, t.id, c),
+        ...pulledDigest(t, c.name!),
+      }),
+    ),
   );
   for (const [i, r] of started.entries()) {
     const c = toStart[i]!;
@@ -288,4 +295,10 @@ function failure(d: DriverDeps, t: ScopedTask, err: unknown, code: AgentError['c
   if (err instanceof AgentError) return err.reason;
   d.log.error({ err, taskId: t.id }, 'task step failed');
   return `${code}: ${(err as Error)?.message ?? String(err)}`;
+}
+
+/** The digest a container's image was pulled at, so that it starts from that very image. */
+function pulledDigest(t: ScopedTask, name: string): { imageDigest?: string } {
+  const digest = t.doc.containers?.find((c) => c.name === name)?.imageDigest;
+  return digest === undefined ? {} : { imageDigest: digest };
 }

@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely';
+import { parseSecretId } from '../../core/secrets/secret-id.ts';
+import { SecretsMessages, secretNotFound, secretsError } from '../../core/secrets/secrets-errors.ts';
+import type { Database } from '../../store/schema.ts';
+import { findSecret, type SecretRecord } from '../../store/secrets.ts';
+import type { OperationContext } from '../operation.ts';
+
+/** The secret a SecretId names (name, full ARN or partial ARN), or ResourceNotFoundException. */
+export async function secretById(
+  db: Kysely<Database>,
+  ctx: OperationContext,
+  secretId: string,
+): Promise<SecretRecord> {
+  const ref = parseSecretId(secretId, ctx.scope);
+  const secret = ref && (await findSecret(db, ref));
+  if (!secret) throw secretNotFound();
+  return secret;
+}
+
+/** As secretById, refusing a secret that waits out its recovery window. */
+export async function liveSecretById(
+  db: Kysely<Database>,
+  ctx: OperationContext,
+  secretId: string,
+): Promise<SecretRecord> {
+  const secret = await secretById(db, ctx, secretId);
+  if (secret.deletedAt !== undefined) {
+    throw secretsError('InvalidRequestException', SecretsMessages.markedForDeletion);
+  }
+  return secret;
+}
+
+/** The day a time falls on (UTC midnight): LastAccessedDate has a day's resolution. */
+export const dayOf = (ms: number) => Math.floor(ms / 86_400_000) * 86_400_000;

@@ -9,6 +9,7 @@ import { Authenticator, rootPrincipal } from './api/auth.ts';
 import { ecsService } from './api/ecs/ecs-service.ts';
 import { ApiGateway } from './api/gateway.ts';
 import type { ApiDeps } from './api/operation.ts';
+import { secretsManagerService } from './api/secretsmanager/secrets-manager-service.ts';
 import { createHttpServer } from './api/server.ts';
 import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
@@ -19,6 +20,7 @@ import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
 import { countAccessKeys, putAccessKey } from './store/access-keys.ts';
 import { openStore, type Store } from './store/store.ts';
+import { openValueCipher, type ValueCipher } from './store/value-cipher.ts';
 
 /** A running neargate. */
 export interface Neargate {
@@ -28,6 +30,8 @@ export interface Neargate {
   readonly createdRootKey: { id: string; secret: string } | undefined;
   readonly config: Config;
   readonly store: Store;
+  /** Encrypts secret and parameter values at rest, with the key in the data dir. */
+  readonly cipher: ValueCipher;
   readonly agent: LocalAgent;
   readonly reconciler: TaskReconciler;
   readonly janitor: Janitor;
@@ -46,6 +50,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? randomIds;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const cipher = await openValueCipher(config.dataDir);
   const store = await openStore(
     config.databaseUrl
       ? { postgresUrl: config.databaseUrl }
@@ -86,7 +91,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       defaultVpcCidrs: freeOf(config.defaultVpcCidrs, await agent.occupiedBlocks()),
     };
     const gateway = new ApiGateway({
-      services: [ecsService()],
+      services: [ecsService(), secretsManagerService({ cipher })],
       auth: new Authenticator({
         store,
         clock,
@@ -113,6 +118,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       createdRootKey,
       config,
       store,
+      cipher,
       agent,
       reconciler,
       janitor,

@@ -11,6 +11,7 @@ import { ApiGateway } from './api/gateway.ts';
 import type { ApiDeps } from './api/operation.ts';
 import { secretsManagerService } from './api/secretsmanager/secrets-manager-service.ts';
 import { createHttpServer } from './api/server.ts';
+import { ssmService } from './api/ssm/ssm-service.ts';
 import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
 import { Janitor } from './control/janitor.ts';
@@ -91,7 +92,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       defaultVpcCidrs: freeOf(config.defaultVpcCidrs, await agent.occupiedBlocks()),
     };
     const gateway = new ApiGateway({
-      services: [ecsService(), secretsManagerService({ cipher })],
+      services: [ecsService(), secretsManagerService({ cipher }), ssmService({ cipher })],
       auth: new Authenticator({
         store,
         clock,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { SecretsMessages, secretsError } from '../../core/secrets/secrets-errors.ts';
 import { deprecatedToDrop, stagesAfterPut } from '../../core/secrets/version-stages.ts';
 import type { Database } from '../../store/schema.ts';
+import { decryptSecretValue, encryptSecretValue, type SecretValue } from '../../store/secret-values.ts';
 import {
   deleteSecretVersions,
   getSecretVersions,
@@ -11,7 +12,7 @@ import {
   updateSecretRecord,
 } from '../../store/secrets.ts';
 import type { CipherContext } from '../cipher-context.ts';
-import { decryptSecretValue, encryptSecretValue, type SecretValue, sameValue } from './secret-value.ts';
+import { sameValue } from './secret-value.ts';
 
 /**
  * Adds a version to a secret and moves the labels it takes (CreateSecret, PutSecretValue,

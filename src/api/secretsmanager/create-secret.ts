@@ -8,11 +8,12 @@ import {
 import { secretsError } from '../../core/secrets/secrets-errors.ts';
 import { AWSCURRENT } from '../../core/secrets/version-stages.ts';
 import type { Wire } from '../../core/wire.ts';
+import { decryptSecretValue } from '../../store/secret-values.ts';
 import { findSecret, getSecretVersions, insertSecret } from '../../store/secrets.ts';
 import { putTags } from '../../store/tags.ts';
 import type { CipherContext } from '../cipher-context.ts';
 import { addSecretVersion } from './add-secret-version.ts';
-import { decryptSecretValue, sameValue, valueOfInput } from './secret-value.ts';
+import { sameValue, valueOfInput } from './secret-value.ts';
 import { checkSecretTags } from './tag-rules.ts';
 
 export async function createSecret(

@@ -1,10 +1,11 @@
 import type { GetSecretValueRequest, GetSecretValueResponse } from '@aws-sdk/client-secrets-manager';
 import { pickVersion } from '../../core/secrets/pick-version.ts';
 import { epochSeconds, type Wire } from '../../core/wire.ts';
+import { decryptSecretValue } from '../../store/secret-values.ts';
 import { getSecretVersions, markSecretAccessed } from '../../store/secrets.ts';
 import type { CipherContext } from '../cipher-context.ts';
 import { dayOf, liveSecretById } from './secret-lookup.ts';
-import { decryptSecretValue, valueOutput } from './secret-value.ts';
+import { valueOutput } from './secret-value.ts';
 
 export async function getSecretValue(
   ctx: CipherContext,

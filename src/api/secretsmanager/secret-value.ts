@@ -1,12 +1,5 @@
 import { SecretsMessages, secretsError } from '../../core/secrets/secrets-errors.ts';
-import type { SecretVersionRecord } from '../../store/secrets.ts';
-import type { ValueCipher } from '../../store/value-cipher.ts';
-
-/** A secret's value: SecretString (UTF-8 text) or SecretBinary (bytes; base64 on the wire). */
-export interface SecretValue {
-  kind: 'string' | 'binary';
-  bytes: Buffer;
-}
+import type { SecretValue } from '../../store/secret-values.ts';
 
 /** The value an input carries, if any; both at once is refused as AWS refuses it. */
 export function valueOfInput(input: {
@@ -22,22 +15,6 @@ export function valueOfInput(input: {
     return { kind: 'binary', bytes: Buffer.from(input.SecretBinary, 'base64') };
   }
   return undefined;
-}
-
-/** What a version's ciphertext is bound to: it decrypts as this secret's version and nothing else. */
-const context = (arn: string, versionId: string) => `secretsmanager:${arn}:${versionId}`;
-
-export function encryptSecretValue(
-  cipher: ValueCipher,
-  arn: string,
-  versionId: string,
-  v: SecretValue,
-): string {
-  return cipher.encrypt(v.bytes, context(arn, versionId));
-}
-
-export function decryptSecretValue(cipher: ValueCipher, v: SecretVersionRecord): SecretValue {
-  return { kind: v.kind, bytes: cipher.decrypt(v.ciphertext, context(v.secretArn, v.versionId)) };
 }
 
 export const sameValue = (a: SecretValue, b: SecretValue) => a.kind === b.kind && a.bytes.equals(b.bytes);

@@ -2,6 +2,7 @@ import type { PutParameterRequest, PutParameterResult } from '@aws-sdk/client-ss
 import { checkParameterName, parameterArn } from '../../core/ssm/parameter-name.ts';
 import { ssmError } from '../../core/ssm/ssm-errors.ts';
 import type { Wire } from '../../core/wire.ts';
+import { encryptParameterValue } from '../../store/parameter-values.ts';
 import {
   dropParameterVersionsBefore,
   getParameter,
@@ -10,7 +11,6 @@ import {
 } from '../../store/ssm-parameters.ts';
 import { putTags } from '../../store/tags.ts';
 import type { CipherContext } from '../cipher-context.ts';
-import { encryptParameterValue } from './parameter-value.ts';
 import { checkParameterTags } from './tag-rules.ts';
 
 /** How many versions a parameter keeps; older ones are forgotten. */

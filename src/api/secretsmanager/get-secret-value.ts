@@ -28,7 +28,8 @@ export async function getSecretValue(
     Name: secret.name,
     VersionId: version.versionId,
     ...valueOutput(value),
-    VersionStages: version.stages,
+    // A deprecated version has no label, and the model allows no empty list.
+    ...(version.stages.length > 0 && { VersionStages: version.stages }),
     CreatedDate: epochSeconds(version.createdAt),
   };
 }

@@ -25,7 +25,7 @@ export async function putSecretValue(
       ARN: secret.arn,
       Name: secret.name,
       VersionId: version.versionId,
-      VersionStages: version.stages,
+      ...(version.stages.length > 0 && { VersionStages: version.stages }),
     };
   });
 }

@@ -5,14 +5,16 @@ import type { Database } from '../../store/schema.ts';
 import { findSecret, type SecretRecord } from '../../store/secrets.ts';
 import type { OperationContext } from '../operation.ts';
 
-/** The secret a SecretId names (name, full ARN or partial ARN), or ResourceNotFoundException. */
+/** The caller's secret a SecretId names (name, full ARN or partial ARN), or ResourceNotFoundException. */
 export async function secretById(
   db: Kysely<Database>,
   ctx: OperationContext,
   secretId: string,
 ): Promise<SecretRecord> {
   const ref = parseSecretId(secretId, ctx.scope);
-  const secret = ref && (await findSecret(db, ref));
+  // An endpoint serves its own region; without resource policies, its own account too.
+  const here = ref && ref.scope.account === ctx.scope.account && ref.scope.region === ctx.scope.region;
+  const secret = here ? await findSecret(db, ref) : undefined;
   if (!secret) throw secretNotFound();
   return secret;
 }

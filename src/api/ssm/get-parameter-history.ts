@@ -19,11 +19,13 @@ export async function getParameterHistory(
     ssmError('InvalidNextToken', 'The specified token is not valid.'),
   );
   const ref = parseParameterRef(input.Name!, ctx.scope);
-  const latest =
-    ref &&
+  const here =
+    ref !== undefined &&
     ref.version === undefined &&
     ref.label === undefined &&
-    (await getParameter(db, ref.scope, ref.names));
+    ref.scope.account === ctx.scope.account &&
+    ref.scope.region === ctx.scope.region;
+  const latest = here ? await getParameter(db, ref.scope, ref.names) : undefined;
   if (!ref || !latest) throw parameterNotFound();
   const limit = input.MaxResults ?? 50;
   const versions = (await getParameterVersions(db, ref.scope, latest.name)).filter(

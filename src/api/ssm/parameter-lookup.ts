@@ -22,7 +22,9 @@ export async function findParameter(
   name: string,
 ): Promise<FoundParameter> {
   const ref = parseParameterRef(name, ctx.scope);
-  const latest = ref && (await getParameter(db, ref.scope, ref.names));
+  // An endpoint serves its own region; without resource policies, its own account too.
+  const here = ref && ref.scope.account === ctx.scope.account && ref.scope.region === ctx.scope.region;
+  const latest = here ? await getParameter(db, ref.scope, ref.names) : undefined;
   if (!ref || !latest) throw parameterNotFound();
   if (ref.version === undefined && ref.label === undefined)
     return { ref, version: latest, selector: undefined };

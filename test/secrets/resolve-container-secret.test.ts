@@ -23,7 +23,7 @@ import { secretsClient, ssmClient } from './clients.ts';
 const scope = { account: '000000000000', region: 'us-east-1' };
 const PREFIX =
   'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: ';
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let ng: TestNeargate;
 let src: SecretSources;
@@ -170,13 +170,13 @@ describe('container secrets resolved as the ECS agent resolves them', () => {
     assert.match(
       why,
       new RegExp(
-        `^${escape(`${PREFIX}unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${missing} from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: `)}[0-9a-f-]{36}, ${escape("ResourceNotFoundException: Secrets Manager can't find the specified secret.")}$`,
+        `^${literal(`${PREFIX}unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret ${missing} from secrets manager: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: `)}[0-9a-f-]{36}, ${literal("ResourceNotFoundException: Secrets Manager can't find the specified secret.")}$`,
       ),
     );
     const keyed = await reason(resolve(`${missing}:k::`));
     assert.match(
       keyed,
-      new RegExp(escape(`failed to fetch secret ${missing.slice(0, -7)}-AbCdEf from secrets manager`)),
+      new RegExp(literal(`failed to fetch secret ${missing.slice(0, -7)}-AbCdEf from secrets manager`)),
     );
 
     assert.equal(
@@ -213,7 +213,7 @@ describe('container secrets resolved as the ECS agent resolves them', () => {
     assert.match(
       why,
       new RegExp(
-        `^${escape(`${PREFIX}unable to get registry auth from asm: service call has been retried 1 time(s): asm fetching secret from the service for registry-gone: operation error Secrets Manager: GetSecretValue`)}`,
+        `^${literal(`${PREFIX}unable to get registry auth from asm: service call has been retried 1 time(s): asm fetching secret from the service for registry-gone: operation error Secrets Manager: GetSecretValue`)}`,
       ),
     );
     assert.equal(

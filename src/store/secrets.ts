@@ -76,6 +76,20 @@ export async function findSecret(db: Kysely<Database>, ref: SecretRef): Promise<
   return row && toSecret(row);
 }
 
+/**
+ * Holds the secret's row until the transaction ends, so writes to one secret (its versions and
+ * their labels) happen one after the other; PostgreSQL locks the row, SQLite has one writer anyway.
+ */
+export async function lockSecret(db: Kysely<Database>, arn: string): Promise<SecretRecord | undefined> {
+  await db
+    .updateTable('secrets')
+    .set((eb) => ({ last_seq: eb.ref('last_seq') }))
+    .where('arn', '=', arn)
+    .execute();
+  const row = await db.selectFrom('secrets').selectAll().where('arn', '=', arn).executeTakeFirst();
+  return row && toSecret(row);
+}
+
 /** Every secret of an account in a region, deleted ones only when asked. */
 export async function listSecretRecords(
   db: Kysely<Database>,

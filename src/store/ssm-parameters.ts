@@ -59,6 +59,17 @@ export async function getParameter(
   return undefined;
 }
 
+/** Holds a parameter's row until the transaction ends, so its versions are numbered one after the other. */
+export async function lockParameter(db: Kysely<Database>, scope: Scope, name: string): Promise<void> {
+  await db
+    .updateTable('ssm_parameters')
+    .set((eb) => ({ version: eb.ref('version') }))
+    .where('account', '=', scope.account)
+    .where('region', '=', scope.region)
+    .where('name', '=', name)
+    .execute();
+}
+
 /** Every version of a parameter, oldest first. */
 export async function getParameterVersions(
   db: Kysely<Database>,

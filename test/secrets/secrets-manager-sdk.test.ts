@@ -203,8 +203,9 @@ for (const place of storePlaces('sm_sdk')) {
         [2, 2, 1],
       );
       assert.deepEqual(pages.flat().sort(), ['page/0', 'page/1', 'page/2', 'page/3', 'page/4']);
+      // The paginator writes NextToken into the input it is given: give each its own.
       const byDefault: string[] = [];
-      for await (const page of paginateListSecrets({ client: sm, pageSize: 3 }, filter)) {
+      for await (const page of paginateListSecrets({ client: sm, pageSize: 3 }, { ...filter })) {
         byDefault.push(...(page.SecretList ?? []).map((s) => s.Name!));
       }
       assert.deepEqual(byDefault, pages.flat().reverse(), 'by default newest first');
@@ -216,6 +217,31 @@ for (const place of storePlaces('sm_sdk')) {
         byName.push(...(page.SecretList ?? []).map((s) => s.Name!));
       }
       assert.deepEqual(byName, ['page/0', 'page/1', 'page/2', 'page/3', 'page/4']);
+    });
+
+    test('concurrent writes to one secret leave one AWSCURRENT and one AWSPREVIOUS', async () => {
+      const made = await Promise.allSettled(
+        Array.from({ length: 5 }, () =>
+          sm.send(new CreateSecretCommand({ Name: 'race', SecretString: 'v0' })),
+        ),
+      );
+      assert.equal(made.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of made) {
+        if (r.status === 'rejected') assert.ok(r.reason instanceof ResourceExistsException, String(r.reason));
+      }
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          sm.send(new PutSecretValueCommand({ SecretId: 'race', SecretString: `v${i + 1}` })),
+        ),
+      );
+      const stages = Object.values(
+        (await sm.send(new DescribeSecretCommand({ SecretId: 'race' }))).VersionIdsToStages!,
+      );
+      assert.deepEqual(stages.flat().sort(), ['AWSCURRENT', 'AWSPREVIOUS']);
+      const versions = await sm.send(
+        new ListSecretVersionIdsCommand({ SecretId: 'race', IncludeDeprecated: true }),
+      );
+      assert.equal(versions.Versions?.length, 21);
     });
 
     test('a secret lives in its region; an ARN of another region is not found here', async () => {

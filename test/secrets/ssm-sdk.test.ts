@@ -95,6 +95,27 @@ for (const place of storePlaces('ssm_sdk')) {
       );
     });
 
+    test('concurrent overwrites get distinct versions; concurrent creates, one winner', async () => {
+      const made = await Promise.allSettled(
+        Array.from({ length: 5 }, () =>
+          ssm.send(new PutParameterCommand({ Name: '/sdk/race', Type: 'String', Value: 'v0' })),
+        ),
+      );
+      assert.equal(made.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of made) {
+        if (r.status === 'rejected') assert.equal((r.reason as Error).name, 'ParameterAlreadyExists');
+      }
+      const versions = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          ssm.send(new PutParameterCommand({ Name: '/sdk/race', Value: `v${i + 1}`, Overwrite: true })),
+        ),
+      );
+      assert.deepEqual(
+        versions.map((v) => v.Version).sort((a, b) => a! - b!),
+        [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+      );
+    });
+
     test('by path pages and filters; describe pages and filters by tag', async () => {
       for (const [name, type] of [
         ['/sdk/p/a', 'String'],

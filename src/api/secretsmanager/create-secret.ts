@@ -8,6 +8,7 @@ import {
 import { secretsError } from '../../core/secrets/secrets-errors.ts';
 import { AWSCURRENT } from '../../core/secrets/version-stages.ts';
 import type { Wire } from '../../core/wire.ts';
+import { isUniqueViolation } from '../../store/conflicts.ts';
 import { decryptSecretValue } from '../../store/secret-values.ts';
 import { findSecret, getSecretVersions, insertSecret } from '../../store/secrets.ts';
 import { putTags } from '../../store/tags.ts';
@@ -43,10 +44,7 @@ export async function createSecret(
       if (retried && sameValue(decryptSecretValue(ctx.cipher, retried), value)) {
         return { ARN: existing.arn, Name: existing.name, VersionId: retried.versionId };
       }
-      throw secretsError(
-        'ResourceExistsException',
-        `The operation failed because the secret ${name} already exists.`,
-      );
+      throw alreadyExists(name);
     }
     const secret = {
       arn: secretArn(ctx.scope, name, ctx.deps.ids.chars(ARN_SUFFIX_LENGTH, ARN_SUFFIX_ALPHABET)),
@@ -63,7 +61,13 @@ export async function createSecret(
       purgeAt: undefined,
       lastSeq: 0,
     };
-    await insertSecret(tx, secret);
+    try {
+      await insertSecret(tx, secret);
+    } catch (err) {
+      // Another request made a secret of that name meanwhile.
+      if (isUniqueViolation(err)) throw alreadyExists(name);
+      throw err;
+    }
     await putTags(tx, secret.arn, tags);
     if (!value) return { ARN: secret.arn, Name: name };
     const version = await addSecretVersion(tx, ctx, secret, {
@@ -74,3 +78,6 @@ export async function createSecret(
     return { ARN: secret.arn, Name: name, VersionId: version.versionId };
   });
 }
+
+const alreadyExists = (name: string) =>
+  secretsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);

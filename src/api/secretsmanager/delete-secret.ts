@@ -31,7 +31,7 @@ export async function deleteSecret(
     );
   }
   return ctx.deps.store.write(async (tx) => {
-    const secret = await secretById(tx, ctx, input.SecretId!);
+    const secret = await secretById(tx, ctx, input.SecretId!, { lock: true });
     if (force) {
       await removeSecret(tx, secret.arn);
       return { ARN: secret.arn, Name: secret.name, DeletionDate: epochSeconds(ctx.now) };

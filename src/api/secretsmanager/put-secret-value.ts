@@ -15,7 +15,7 @@ export async function putSecretValue(
   const value = valueOfInput(input);
   if (!value) throw secretsError('InvalidRequestException', SecretsMessages.noValue);
   return ctx.deps.store.write(async (tx) => {
-    const secret = await liveSecretById(tx, ctx, input.SecretId!);
+    const secret = await liveSecretById(tx, ctx, input.SecretId!, { lock: true });
     const version = await addSecretVersion(tx, ctx, secret, {
       versionId: input.ClientRequestToken,
       value,

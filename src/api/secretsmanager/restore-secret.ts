@@ -10,7 +10,7 @@ export async function restoreSecret(
   input: Wire<RestoreSecretRequest>,
 ): Promise<Wire<RestoreSecretResponse>> {
   return ctx.deps.store.write(async (tx) => {
-    const secret = await secretById(tx, ctx, input.SecretId!);
+    const secret = await secretById(tx, ctx, input.SecretId!, { lock: true });
     if (secret.deletedAt !== undefined) {
       await updateSecretRecord(tx, secret.arn, { deletedAt: null, purgeAt: null, changedAt: ctx.now });
     }

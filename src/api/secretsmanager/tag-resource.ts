@@ -10,7 +10,7 @@ import { checkSecretTags, MAX_SECRET_TAGS } from './tag-rules.ts';
 export async function tagResource(ctx: CipherContext, input: Wire<TagResourceRequest>): Promise<object> {
   const tags = checkSecretTags(input.Tags ?? []);
   return ctx.deps.store.write(async (tx) => {
-    const secret = await liveSecretById(tx, ctx, input.SecretId!);
+    const secret = await liveSecretById(tx, ctx, input.SecretId!, { lock: true });
     const keys = new Set([...(await getTags(tx, secret.arn)).map((t) => t.key), ...tags.map((t) => t.key)]);
     if (keys.size > MAX_SECRET_TAGS) {
       throw secretsError('ValidationException', `A secret can have at most ${MAX_SECRET_TAGS} tags.`);

@@ -7,7 +7,7 @@ import { liveSecretById } from './secret-lookup.ts';
 
 export async function untagResource(ctx: CipherContext, input: Wire<UntagResourceRequest>): Promise<object> {
   return ctx.deps.store.write(async (tx) => {
-    const secret = await liveSecretById(tx, ctx, input.SecretId!);
+    const secret = await liveSecretById(tx, ctx, input.SecretId!, { lock: true });
     await deleteTags(tx, secret.arn, input.TagKeys ?? []);
     await updateSecretRecord(tx, secret.arn, { changedAt: ctx.now });
     return {};

@@ -18,7 +18,7 @@ export async function updateSecretVersionStage(
   input: Wire<UpdateSecretVersionStageRequest>,
 ): Promise<Wire<UpdateSecretVersionStageResponse>> {
   return ctx.deps.store.write(async (tx) => {
-    const secret = await liveSecretById(tx, ctx, input.SecretId!);
+    const secret = await liveSecretById(tx, ctx, input.SecretId!, { lock: true });
     const versions = await getSecretVersions(tx, secret.arn);
     const stages = stagesAfterMove(
       versions,

@@ -14,7 +14,7 @@ export async function updateSecret(
 ): Promise<Wire<UpdateSecretResponse>> {
   const value = valueOfInput(input);
   return ctx.deps.store.write(async (tx) => {
-    const secret = await liveSecretById(tx, ctx, input.SecretId!);
+    const secret = await liveSecretById(tx, ctx, input.SecretId!, { lock: true });
     await updateSecretRecord(tx, secret.arn, {
       ...(input.Description !== undefined && { description: input.Description }),
       ...(input.KmsKeyId !== undefined && { kmsKeyId: input.KmsKeyId || null }),

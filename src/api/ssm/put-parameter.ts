@@ -2,10 +2,12 @@ import type { PutParameterRequest, PutParameterResult } from '@aws-sdk/client-ss
 import { checkParameterName, parameterArn } from '../../core/ssm/parameter-name.ts';
 import { ssmError } from '../../core/ssm/ssm-errors.ts';
 import type { Wire } from '../../core/wire.ts';
+import { isUniqueViolation } from '../../store/conflicts.ts';
 import { encryptParameterValue } from '../../store/parameter-values.ts';
 import {
   dropParameterVersionsBefore,
   getParameter,
+  lockParameter,
   type ParameterVersion,
   putParameterVersion,
 } from '../../store/ssm-parameters.ts';
@@ -55,13 +57,9 @@ export async function putParameter(
   }
   const tags = checkParameterTags(input.Tags ?? []);
   return ctx.deps.store.write(async (tx) => {
+    await lockParameter(tx, ctx.scope, name);
     const existing = await getParameter(tx, ctx.scope, [name]);
-    if (existing && !input.Overwrite) {
-      throw ssmError(
-        'ParameterAlreadyExists',
-        'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
-      );
-    }
+    if (existing && !input.Overwrite) throw alreadyExists();
     const type = input.Type ?? existing?.type;
     if (!type)
       throw ssmError('ValidationException', 'A parameter type is required when you create a parameter.');
@@ -91,7 +89,17 @@ export async function putParameter(
       modifiedBy: ctx.principalArn,
     };
     version.ciphertext = encryptParameterValue(ctx.cipher, ctx.scope, name, version.version, value);
-    await putParameterVersion(tx, ctx.scope, version);
+    try {
+      await putParameterVersion(tx, ctx.scope, version);
+    } catch (err) {
+      // Another request created the parameter meanwhile.
+      if (!isUniqueViolation(err)) throw err;
+      if (!input.Overwrite) throw alreadyExists();
+      throw ssmError(
+        'TooManyUpdates',
+        "There are concurrent updates for the resource that you're trying to modify. Please try again.",
+      );
+    }
     await dropParameterVersionsBefore(tx, ctx.scope, name, version.version - MAX_PARAMETER_VERSIONS + 1);
     if (!existing) await putTags(tx, parameterArn(ctx.scope, name), tags);
     return { Version: version.version, Tier: tier as PutParameterResult['Tier'] };
@@ -151,3 +159,9 @@ function checkPattern(pattern: string, value: string): void {
     );
   }
 }
+
+const alreadyExists = () =>
+  ssmError(
+    'ParameterAlreadyExists',
+    'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+  );

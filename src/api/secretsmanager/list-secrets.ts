@@ -8,12 +8,18 @@ import type { CipherContext } from '../cipher-context.ts';
 import { decodeToken, encodeToken } from '../protocol/pagination.ts';
 import { listEntryView } from './secret-view.ts';
 
+/** Where a page ends: the sort key and ARN of its last secret. */
 type Position = [string | number, string];
-const isPosition = (v: unknown): v is Position =>
+/** A token also names the order it was made for, so it cannot be read in another. */
+type Token = [string, Position];
+const isToken = (v: unknown): v is Token =>
   Array.isArray(v) &&
   v.length === 2 &&
-  (typeof v[0] === 'string' || typeof v[0] === 'number') &&
-  typeof v[1] === 'string';
+  typeof v[0] === 'string' &&
+  Array.isArray(v[1]) &&
+  v[1].length === 2 &&
+  (typeof v[1][0] === 'string' || typeof v[1][0] === 'number') &&
+  typeof v[1][1] === 'string';
 
 const SORT_KEYS: Record<string, (s: SecretRecord) => string | number> = {
   'created-date': (s) => s.createdAt,
@@ -32,12 +38,15 @@ export async function listSecrets(
 ): Promise<Wire<ListSecretsResponse>> {
   const db = ctx.deps.store.db;
   const limit = input.MaxResults ?? 100;
-  const after = decodeToken(input.NextToken, isPosition, () =>
-    secretsError('InvalidNextTokenException', 'The nextToken provided is not valid.'),
-  );
-  const keep = secretFilter(input.Filters ?? []);
-  const sortKey = SORT_KEYS[input.SortBy ?? 'created-date']!;
+  const sortBy = input.SortBy ?? 'created-date';
   const desc = (input.SortOrder ?? 'desc') === 'desc';
+  const orderName = `${sortBy} ${desc ? 'desc' : 'asc'}`;
+  const invalid = () => secretsError('InvalidNextTokenException', 'The nextToken provided is not valid.');
+  const token = decodeToken(input.NextToken, isToken, invalid);
+  if (token && token[0] !== orderName) throw invalid();
+  const after = token?.[1];
+  const keep = secretFilter(input.Filters ?? []);
+  const sortKey = SORT_KEYS[sortBy]!;
   const order = (a: Position, b: Position) => {
     const c = a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
     return desc ? -c : c;
@@ -62,6 +71,6 @@ export async function listSecrets(
   );
   return {
     SecretList: page.map((x) => listEntryView(x.s, x.tags, stages.get(x.s.arn) ?? {})),
-    ...(rest.length > limit && { NextToken: encodeToken(page.at(-1)!.at) }),
+    ...(rest.length > limit && { NextToken: encodeToken([orderName, page.at(-1)!.at]) }),
   };
 }

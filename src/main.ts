@@ -10,7 +10,9 @@ import { ecrService } from './api/ecr/ecr-service.ts';
 import { ecsService } from './api/ecs/ecs-service.ts';
 import { ApiGateway } from './api/gateway.ts';
 import type { ApiDeps } from './api/operation.ts';
+import { secretsManagerService } from './api/secretsmanager/secrets-manager-service.ts';
 import { createHttpServer } from './api/server.ts';
+import { ssmService } from './api/ssm/ssm-service.ts';
 import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
 import { Janitor } from './control/janitor.ts';
@@ -27,6 +29,7 @@ import { isRegistryPath, RegistryHttp } from './registry/registry-http.ts';
 import { RegistryTokens } from './registry/registry-tokens.ts';
 import { countAccessKeys, putAccessKey } from './store/access-keys.ts';
 import { openStore, type Store } from './store/store.ts';
+import { openValueCipher, type ValueCipher } from './store/value-cipher.ts';
 
 /** A running neargate. */
 export interface Neargate {
@@ -36,6 +39,8 @@ export interface Neargate {
   readonly createdRootKey: { id: string; secret: string } | undefined;
   readonly config: Config;
   readonly store: Store;
+  /** Encrypts secret and parameter values at rest, with the key in the data dir. */
+  readonly cipher: ValueCipher;
   readonly agent: LocalAgent;
   readonly reconciler: TaskReconciler;
   readonly services: ServiceScheduler;
@@ -58,6 +63,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? randomIds;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const cipher = await openValueCipher(config.dataDir);
   const store = await openStore(
     config.databaseUrl
       ? { postgresUrl: config.databaseUrl }
@@ -146,7 +152,12 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       defaultVpcCidrs,
     };
     const gateway = new ApiGateway({
-      services: [ecsService(), ecrService({ registry, tokens, proxyEndpoint: () => url })],
+      services: [
+        ecsService(),
+        ecrService({ registry, tokens, proxyEndpoint: () => url }),
+        secretsManagerService({ cipher }),
+        ssmService({ cipher }),
+      ],
       auth: new Authenticator({
         store,
         clock,
@@ -194,6 +205,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       createdRootKey,
       config,
       store,
+      cipher,
       agent,
       reconciler: tasks,
       services,

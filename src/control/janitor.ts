@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import { forgetStoppedTasks, purgeDeletedTaskDefinitions } from '../store/janitor-queries.ts';
+import { purgeDeletedSecrets } from '../store/secrets.ts';
 import type { Store } from '../store/store.ts';
 
 export interface JanitorOptions {
@@ -15,7 +16,8 @@ export interface JanitorOptions {
 
 /**
  * Forgets what ECS forgets after a while: STOPPED tasks past their retention, and task
- * definitions whose deletion was asked for once no task uses them any more.
+ * definitions whose deletion was asked for once no task uses them any more. Removes the
+ * secrets whose recovery window has ended.
  */
 export class Janitor {
   readonly #o: Required<JanitorOptions>;
@@ -37,7 +39,8 @@ export class Janitor {
   }
 
   async tick(): Promise<void> {
-    const before = this.#o.clock.now() - this.#o.stoppedTaskRetentionMs;
+    const now = this.#o.clock.now();
+    const before = now - this.#o.stoppedTaskRetentionMs;
     await this.#o.store.write(async (tx) => {
       const tasks = await forgetStoppedTasks(tx, before);
       const defs = await purgeDeletedTaskDefinitions(tx);
@@ -46,6 +49,10 @@ export class Janitor {
           { tasks, taskDefinitions: defs },
           'forgot stopped tasks and deleted task definitions',
         );
+    });
+    await this.#o.store.write(async (tx) => {
+      const secrets = await purgeDeletedSecrets(tx, now);
+      if (secrets > 0) this.#o.log.info({ secrets }, 'removed secrets whose recovery window ended');
     });
   }
 }

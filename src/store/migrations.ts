@@ -213,6 +213,66 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005-secrets': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('secrets')
+          .addColumn('arn', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('kms_key_id', 'text')
+          .addColumn('secret_type', 'text')
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('changed_at', time, (c) => c.notNull())
+          .addColumn('accessed_at', time)
+          .addColumn('deleted_at', time)
+          .addColumn('purge_at', time)
+          .addColumn('last_seq', 'integer', (c) => c.notNull())
+          .addUniqueConstraint('secrets_name', ['account', 'region', 'name'])
+          .execute();
+        await db.schema.createIndex('secrets_by_purge_at').on('secrets').column('purge_at').execute();
+        await db.schema
+          .createTable('secret_versions')
+          .addColumn('secret_arn', key, (c) => c.notNull())
+          .addColumn('version_id', key, (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('stages', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('ciphertext', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('accessed_at', time)
+          .addPrimaryKeyConstraint('secret_versions_pk', ['secret_arn', 'version_id'])
+          .execute();
+        await db.schema
+          .createTable('ssm_parameters')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('ssm_parameters_pk', ['account', 'region', 'name'])
+          .execute();
+        await db.schema
+          .createTable('ssm_parameter_versions')
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('tier', 'text', (c) => c.notNull())
+          .addColumn('data_type', 'text', (c) => c.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('description', 'text')
+          .addColumn('allowed_pattern', 'text')
+          .addColumn('policies', 'text')
+          .addColumn('ciphertext', 'text', (c) => c.notNull())
+          .addColumn('modified_at', time, (c) => c.notNull())
+          .addColumn('modified_by', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('ssm_parameter_versions_pk', ['account', 'region', 'name', 'version'])
+          .execute();
+      },
+    },
     '0006-services': {
       async up(db: Kysely<unknown>) {
         await db.schema

@@ -24,6 +24,10 @@ export interface Database {
   service_deployments: ServiceDeploymentRow;
   service_revisions: ServiceRevisionRow;
   service_events: ServiceEventRow;
+  secrets: SecretRow;
+  secret_versions: SecretVersionRow;
+  ssm_parameters: SsmParameterRow;
+  ssm_parameter_versions: SsmParameterVersionRow;
 }
 
 export interface AccessKeyRow {
@@ -244,4 +248,68 @@ export interface ServiceEventRow {
   service: string;
   message: string;
   created_at: number;
+}
+
+/** A Secrets Manager secret; its values live in `secret_versions`. */
+export interface SecretRow {
+  /** With the six random characters AWS appends to the name. */
+  arn: string;
+  account: string;
+  region: string;
+  name: string;
+  description: string | null;
+  kms_key_id: string | null;
+  secret_type: string | null;
+  created_at: number;
+  changed_at: number;
+  /** Day (UTC midnight) the value was last read, as AWS reports it. */
+  accessed_at: number | null;
+  /** Set while the secret waits out its recovery window. */
+  deleted_at: number | null;
+  /** When the janitor removes a deleted secret for good. */
+  purge_at: number | null;
+  /** The `seq` of the newest version, so versions keep their order of creation. */
+  last_seq: number;
+}
+
+export interface SecretVersionRow {
+  secret_arn: string;
+  version_id: string;
+  seq: number;
+  /** JSON array of staging labels; empty once the version is deprecated. */
+  stages: string;
+  /** `string` (SecretString) or `binary` (SecretBinary). */
+  kind: string;
+  /** The value, encrypted by the data dir's key (see value-cipher.ts). */
+  ciphertext: string;
+  created_at: number;
+  accessed_at: number | null;
+}
+
+/** A Parameter Store parameter: its name and newest version; each version is a row of its own. */
+export interface SsmParameterRow {
+  account: string;
+  region: string;
+  name: string;
+  version: number;
+}
+
+export interface SsmParameterVersionRow {
+  account: string;
+  region: string;
+  name: string;
+  version: number;
+  /** String, StringList or SecureString. */
+  type: string;
+  tier: string;
+  data_type: string;
+  key_id: string | null;
+  description: string | null;
+  allowed_pattern: string | null;
+  /** The Policies JSON as given. */
+  policies: string | null;
+  /** The value, encrypted by the data dir's key whatever its type (see value-cipher.ts). */
+  ciphertext: string;
+  modified_at: number;
+  modified_by: string;
 }

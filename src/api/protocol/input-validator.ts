@@ -7,6 +7,10 @@ export interface InputProblem {
   /** Where, in the member path style AWS uses: `containerDefinitions.1.name` (1-based lists). */
   path: string;
   message: string;
+  /** The value that broke the constraint (null for a missing member), for messages that quote it. */
+  value?: unknown;
+  /** The model marks the member sensitive: messages must not quote its value. */
+  sensitive?: boolean;
 }
 
 export type Validated = { ok: true; value: Record<string, unknown> } | { ok: false; problem: InputProblem };
@@ -60,8 +64,9 @@ function walk(
   if (!shape) throw new TypeError(`model has no shape ${shapeName}`);
   if (shape.document) return v;
   const at = path || 'input';
+  const sensitive = shape.sensitive === true;
   const fail = (kind: InputProblem['kind'], message: string) => {
-    out.push({ kind, path: at, message });
+    out.push({ kind, path: at, message, value: v, sensitive });
     return undefined;
   };
   switch (shape.type) {
@@ -80,6 +85,8 @@ function walk(
             kind: 'required',
             path: path ? `${path}.${name}` : name,
             message: 'Member must not be null',
+            value: null,
+            sensitive: model.shapes[shape.members![name]!.shape]?.sensitive === true,
           });
         }
       }
@@ -87,7 +94,7 @@ function walk(
     }
     case 'list': {
       if (!Array.isArray(v)) return fail('type', `Start of ${describe(v)} found where list expected`);
-      checkSize(shape, v.length, at, out);
+      checkSize(shape, v.length, at, out, v);
       return v.map((item, i) => walk(model, patternOf, shape.member!.shape, item, `${at}.${i + 1}`, out));
     }
     case 'map': {
@@ -97,7 +104,7 @@ function walk(
         walk(model, patternOf, shape.key!.shape, k, `${at}.${k}`, out);
         copy[k] = walk(model, patternOf, shape.value!.shape, item, `${at}.${k}`, out);
       }
-      checkSize(shape, Object.keys(copy).length, at, out);
+      checkSize(shape, Object.keys(copy).length, at, out, v);
       return copy;
     }
     case 'string': {
@@ -108,14 +115,18 @@ function walk(
           kind: 'enum',
           path: at,
           message: `Member must satisfy enum value set: [${shape.enum.join(', ')}]`,
+          value: s,
+          sensitive,
         });
       }
-      checkSize(shape, s.length, at, out);
+      checkSize(shape, s.length, at, out, s);
       if (shape.pattern && patternOf(shape.pattern)?.test(s) === false) {
         out.push({
           kind: 'pattern',
           path: at,
           message: `Member must satisfy regular expression pattern: ${shape.pattern}`,
+          value: s,
+          sensitive,
         });
       }
       return s;
@@ -150,27 +161,45 @@ function walk(
   }
 }
 
-function checkSize(shape: Shape, n: number, path: string, out: InputProblem[]) {
+function checkSize(shape: Shape, n: number, path: string, out: InputProblem[], value: unknown) {
+  const sensitive = shape.sensitive === true;
   if (shape.min !== undefined && n < shape.min) {
     out.push({
       kind: 'length',
       path,
       message: `Member must have length greater than or equal to ${shape.min}`,
+      value,
+      sensitive,
     });
   } else if (shape.max !== undefined && n > shape.max) {
-    out.push({ kind: 'length', path, message: `Member must have length less than or equal to ${shape.max}` });
+    out.push({
+      kind: 'length',
+      path,
+      message: `Member must have length less than or equal to ${shape.max}`,
+      value,
+      sensitive,
+    });
   }
 }
 
 function checkRange(shape: Shape, n: number, path: string, out: InputProblem[]) {
+  const sensitive = shape.sensitive === true;
   if (shape.min !== undefined && n < shape.min) {
     out.push({
       kind: 'range',
       path,
       message: `Member must have value greater than or equal to ${shape.min}`,
+      value: n,
+      sensitive,
     });
   } else if (shape.max !== undefined && n > shape.max) {
-    out.push({ kind: 'range', path, message: `Member must have value less than or equal to ${shape.max}` });
+    out.push({
+      kind: 'range',
+      path,
+      message: `Member must have value less than or equal to ${shape.max}`,
+      value: n,
+      sensitive,
+    });
   }
 }
 

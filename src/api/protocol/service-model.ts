@@ -26,6 +26,8 @@ export interface Shape {
   pattern?: string;
   exception?: boolean;
   document?: boolean;
+  /** Values of this shape are secrets: never quoted back in messages. */
+  sensitive?: boolean;
 }
 
 export interface ServiceModel {

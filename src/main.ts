@@ -106,6 +106,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       clock,
       log: log.child({ part: 'tasks' }),
       hostId,
+      secrets: { store, cipher, ids, clock },
       // A service's tasks moving is what its scheduler waits for.
       onTaskChange: (t) => {
         if (t.serviceName) services.wake({ scope: t.scope, cluster: t.cluster, name: t.serviceName });

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { AgentError, type ContainerState, type HostAgent } from '../agent/host-agent.ts';
+import { AgentError, type ContainerSpec, type ContainerState, type HostAgent } from '../agent/host-agent.ts';
 import type { Clock } from '../core/clock.ts';
 import { type ContainerProgress, readiness, stopWaves } from '../core/ecs/container-order.ts';
 import { effectiveContainers } from '../core/ecs/container-overrides.ts';
@@ -13,6 +13,12 @@ import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { getTaskById, type ScopedTask, updateTask } from '../store/tasks.ts';
 import { containerSpec, startTimeoutMs, stopTimeoutMs, taskSpec } from './container-launch.ts';
+import {
+  resolveContainerSecrets,
+  resolveRepositoryCredentials,
+  SecretResolutionError,
+  type SecretSources,
+} from './resolve-container-secret.ts';
 import { truncate, withContainer, withDoc, withStatus, withStop } from './task-changes.ts';
 
 export interface DriverDeps {
@@ -20,6 +26,8 @@ export interface DriverDeps {
   agent: HostAgent;
   clock: Clock;
   log: Logger;
+  /** Where containers' `secrets` and `repositoryCredentials` are read, at each start, never stored. */
+  secrets: SecretSources;
   /** Told of every change saved, e.g. so the service scheduler sees its tasks move. */
   onTaskChange?: (t: ScopedTask) => void;
 }
@@ -68,7 +76,12 @@ async function startStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
   switch (t.lastStatus) {
     case 'PROVISIONING':
       try {
-        await d.agent.prepareTask(taskSpec(t.scope, t.id, t.plan));
+        const spec = taskSpec(t.scope, t.id, t.plan);
+        const secrets = await secretEnvironments(d, t);
+        await d.agent.prepareTask({
+          ...spec,
+          containers: spec.containers.map((c) => withSecrets(c, secrets)),
+        });
         return { next: withStatus(t, 'PENDING', now) };
       } catch (err) {
         return {
@@ -146,8 +159,15 @@ async function pullImages(d: DriverDeps, t: ScopedTask): Promise<ScopedTask> {
   const pending = (t.doc.containers ?? []).filter((c) => c.imageDigest === undefined);
   if (pending.length === 0) return t;
   const startedAt = d.clock.now();
+  const defs = effectiveContainers(t.plan.taskDefinition, t.plan.overrides);
   const results = await Promise.allSettled(
-    pending.map((c) => d.agent.pullImage(c.image!, { scope: t.scope })),
+    pending.map(async (c) => {
+      const parameter = defs.find((def) => def.name === c.name)?.repositoryCredentials?.credentialsParameter;
+      const credentials = parameter
+        ? await resolveRepositoryCredentials(d.secrets, t.scope, parameter)
+        : undefined;
+      return d.agent.pullImage(c.image!, { scope: t.scope, ...(credentials && { credentials }) });
+    }),
   );
   let next = withDoc(t, {
     pullStartedAt: t.doc.pullStartedAt ?? epochSeconds(startedAt),
@@ -195,10 +215,17 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
     }
   }
   if (next.desiredStatus === 'STOPPED') return { next };
+  let secrets: Map<string, Record<string, string>>;
+  try {
+    secrets = await secretEnvironments(d, t, toStart);
+  } catch (err) {
+    const reason = failure(d, t, err, 'ResourceInitializationError');
+    return { next: withStop(next, StopCode.TaskFailedToStart, reason, now) };
+  }
   const started = await Promise.allSettled(
     toStart.map((c) =>
       d.agent.startContainer({
-        ...containerSpec(t.scope, t.id, c),
+        ...withSecrets(containerSpec(t.scope, t.id, c), secrets),
         ...pulledDigest(t, c.name!),
       }),
     ),
@@ -293,6 +320,7 @@ const docOf = (t: ScopedTask, name: string) => t.doc.containers?.find((c) => c.n
 /** A failure as the user reads it; anything unexpected is logged and worded generically. */
 function failure(d: DriverDeps, t: ScopedTask, err: unknown, code: AgentError['code']): string {
   if (err instanceof AgentError) return err.reason;
+  if (err instanceof SecretResolutionError) return err.reason;
   d.log.error({ err, taskId: t.id }, 'task step failed');
   return `${code}: ${(err as Error)?.message ?? String(err)}`;
 }
@@ -301,4 +329,26 @@ function failure(d: DriverDeps, t: ScopedTask, err: unknown, code: AgentError['c
 function pulledDigest(t: ScopedTask, name: string): { imageDigest?: string } {
   const digest = t.doc.containers?.find((c) => c.name === name)?.imageDigest;
   return digest === undefined ? {} : { imageDigest: digest };
+}
+
+/**
+ * The values of each container's `secrets`, by container name, read afresh for every start (as
+ * the agent reads them at each task start) and never stored: only the container's environment
+ * holds them. Throws SecretResolutionError, in ECS's words, when one cannot be read.
+ */
+async function secretEnvironments(
+  d: DriverDeps,
+  t: ScopedTask,
+  only?: readonly ContainerDef[],
+): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const c of only ?? effectiveContainers(t.plan.taskDefinition, t.plan.overrides)) {
+    if (c.secrets?.length) out.set(c.name!, await resolveContainerSecrets(d.secrets, t.scope, c.secrets));
+  }
+  return out;
+}
+
+function withSecrets(c: ContainerSpec, secrets: Map<string, Record<string, string>>): ContainerSpec {
+  const values = secrets.get(c.name);
+  return values ? { ...c, environment: { ...c.environment, ...values } } : c;
 }

@@ -3,6 +3,7 @@ import type { HostAgent } from '../agent/host-agent.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Store } from '../store/store.ts';
 import { activeTasksOnHost, getTaskById, type ScopedTask } from '../store/tasks.ts';
+import type { SecretSources } from './resolve-container-secret.ts';
 import { driveTask } from './task-driver.ts';
 
 export interface TaskReconcilerOptions {
@@ -11,6 +12,8 @@ export interface TaskReconcilerOptions {
   clock: Clock;
   log: Logger;
   hostId: string;
+  /** Where containers' secrets are read. */
+  secrets: SecretSources;
   /** How often tasks on their way up or down are looked at even without a wake-up. @default 5000 */
   sweepIntervalMs?: number;
   /** Told of every task change saved. */

@@ -17,8 +17,8 @@ import pino from 'pino';
 import { resolveConfig } from '../../src/config.ts';
 import { type Neargate, startNeargate } from '../../src/main.ts';
 import { aws } from '../support/aws-cli.ts';
+import { secretsClient, ssmClient } from '../support/aws-clients.ts';
 import type { TestNeargate } from '../support/neargate.ts';
-import { secretsClient, ssmClient } from './clients.ts';
 import { storePlaces } from './dialects.ts';
 
 const KEY = { id: 'AKIAATRESTATRESTATRE', secret: 'at/rest/secret/key/0123456789abcdefghijk' };

@@ -17,8 +17,8 @@ import {
 import { systemClock } from '../../src/core/clock.ts';
 import { randomIds } from '../../src/core/ids.ts';
 import { aws } from '../support/aws-cli.ts';
+import { secretsClient, ssmClient } from '../support/aws-clients.ts';
 import { startTestNeargate, type TestNeargate } from '../support/neargate.ts';
-import { secretsClient, ssmClient } from './clients.ts';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const PREFIX =

@@ -16,8 +16,8 @@ import {
   UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { secretsClient } from '../support/aws-clients.ts';
 import { startTestNeargate, type TestNeargate } from '../support/neargate.ts';
-import { secretsClient } from './clients.ts';
 import { storePlaces } from './dialects.ts';
 
 const token = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

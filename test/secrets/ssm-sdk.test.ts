@@ -15,8 +15,8 @@ import {
   RemoveTagsFromResourceCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import { ssmClient } from '../support/aws-clients.ts';
 import { startTestNeargate, type TestNeargate } from '../support/neargate.ts';
-import { ssmClient } from './clients.ts';
 import { storePlaces } from './dialects.ts';
 
 for (const place of storePlaces('ssm_sdk')) {

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateRepositoryCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr';
-import type { Task } from '@aws-sdk/client-ecs';
+import type { ContainerDefinition, Task } from '@aws-sdk/client-ecs';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { secretsClient } from '../support/aws-clients.ts';
 import {
   ecrClient,
   noReferenceRegistry,
@@ -63,8 +65,8 @@ describe('tasks run images pulled from registries', { skip }, () => {
       config: { Cmd: ['sh', '-c', 'exit $(cat /app/code)'] },
     });
 
-  async function runToEnd(image: string): Promise<Task> {
-    const td = await registerTask(ng.client, [{ name: 'app', image, essential: true }]);
+  async function runToEnd(image: string, extra: Partial<ContainerDefinition> = {}): Promise<Task> {
+    const td = await registerTask(ng.client, [{ name: 'app', image, essential: true, ...extra }]);
     const task = await runTask(ng.client, td);
     return waitForTask(ng.client, task.taskArn!, isStopped, 60_000);
   }
@@ -131,16 +133,30 @@ describe('tasks run images pulled from registries', { skip }, () => {
     assert.ok(!(await readdir(layersDir)).some((n) => n.endsWith('.partial')));
   });
 
-  test('a registry behind htpasswd: refused without credentials, pulled with them', async () => {
+  test('a registry behind htpasswd: refused without credentials, pulled with repositoryCredentials from Secrets Manager', async () => {
     await skopeoPush(await exitImage(31), `${guarded.host}/private/app:1`, 'puller:pull-secret');
     const refused = await runToEnd(`${guarded.host}/private/app:1`);
     assert.match(refused.stoppedReason ?? '', /^CannotPullContainerError: .*(401|credentials)/);
-    const pulled = await ng.agent.pullImage(`${guarded.host}/private/app:1`, {
-      credentials: { username: 'puller', password: 'pull-secret' },
+
+    const secrets = secretsClient(ng);
+    const missing = await runToEnd(`${guarded.host}/private/app:1`, {
+      repositoryCredentials: { credentialsParameter: 'registry/none' },
     });
-    const task = await runToEnd(`${guarded.host}/private/app:1`);
-    assert.equal(task.containers?.[0]?.exitCode, 31);
-    assert.equal(task.containers?.[0]?.imageDigest, pulled.imageDigest);
+    assert.match(
+      missing.stoppedReason ?? '',
+      /^ResourceInitializationError: unable to pull secrets or registry auth: .*registry\/none/,
+    );
+    const { ARN } = await secrets.send(
+      new CreateSecretCommand({
+        Name: 'registry/puller',
+        SecretString: JSON.stringify({ username: 'puller', password: 'pull-secret' }),
+      }),
+    );
+    const task = await runToEnd(`${guarded.host}/private/app:1`, {
+      repositoryCredentials: { credentialsParameter: ARN! },
+    });
+    assert.equal(task.containers?.[0]?.exitCode, 31, JSON.stringify(task));
+    assert.match(task.containers?.[0]?.imageDigest ?? '', /^sha256:/);
   });
 
   test('concurrent pulls of one image share it', async () => {

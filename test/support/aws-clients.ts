@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { TestNeargate } from '../support/neargate.ts';
+import type { TestNeargate } from './neargate.ts';
 
 const options = (ng: TestNeargate, region?: string) => ({
   endpoint: ng.url,

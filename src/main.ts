@@ -9,6 +9,7 @@ import { Authenticator, rootPrincipal } from './api/auth.ts';
 import { ecrService } from './api/ecr/ecr-service.ts';
 import { ecsService } from './api/ecs/ecs-service.ts';
 import { ApiGateway } from './api/gateway.ts';
+import { logsService } from './api/logs/logs-service.ts';
 import type { ApiDeps } from './api/operation.ts';
 import { secretsManagerService } from './api/secretsmanager/secrets-manager-service.ts';
 import { createHttpServer } from './api/server.ts';
@@ -155,6 +156,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     const gateway = new ApiGateway({
       services: [
         ecsService(),
+        logsService(),
         ecrService({ registry, tokens, proxyEndpoint: () => url }),
         secretsManagerService({ cipher }),
         ssmService({ cipher }),

@@ -5,38 +5,40 @@ import type { Database } from './schema.ts';
 export interface LogCursorRecord {
   taskId: string;
   container: string;
+  fileId: string;
   offset: number;
   droppedBytes: number;
 }
 
-export async function getLogCursors(db: Kysely<Database>, taskId: string): Promise<LogCursorRecord[]> {
-  const rows = await db.selectFrom('log_cursors').selectAll().where('task_id', '=', taskId).execute();
-  return rows.map((r) => ({
-    taskId: r.task_id,
-    container: r.container,
-    offset: r.file_offset,
-    droppedBytes: r.dropped_bytes,
-  }));
+export async function getLogCursor(
+  db: Kysely<Database>,
+  taskId: string,
+  container: string,
+): Promise<LogCursorRecord | undefined> {
+  const r = await db
+    .selectFrom('log_cursors')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .where('container', '=', container)
+    .executeTakeFirst();
+  return (
+    r && {
+      taskId: r.task_id,
+      container: r.container,
+      fileId: r.file_id,
+      offset: r.file_offset,
+      droppedBytes: r.dropped_bytes,
+    }
+  );
 }
 
 /** Records the new position; written in the transaction that stores the events read before it. */
 export async function putLogCursor(db: Kysely<Database>, c: LogCursorRecord, now: number): Promise<void> {
+  const values = { file_id: c.fileId, file_offset: c.offset, dropped_bytes: c.droppedBytes, updated_at: now };
   await db
     .insertInto('log_cursors')
-    .values({
-      task_id: c.taskId,
-      container: c.container,
-      file_offset: c.offset,
-      dropped_bytes: c.droppedBytes,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      oc.columns(['task_id', 'container']).doUpdateSet({
-        file_offset: c.offset,
-        dropped_bytes: c.droppedBytes,
-        updated_at: now,
-      }),
-    )
+    .values({ task_id: c.taskId, container: c.container, ...values })
+    .onConflict((oc) => oc.columns(['task_id', 'container']).doUpdateSet(values))
     .execute();
 }
 

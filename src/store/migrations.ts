@@ -395,6 +395,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .createTable('log_cursors')
           .addColumn('task_id', key, (c) => c.notNull())
           .addColumn('container', key, (c) => c.notNull())
+          .addColumn('file_id', 'text', (c) => c.notNull())
           .addColumn('file_offset', time, (c) => c.notNull())
           .addColumn('dropped_bytes', time, (c) => c.notNull())
           .addColumn('updated_at', time, (c) => c.notNull())

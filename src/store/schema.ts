@@ -362,6 +362,8 @@ export interface LogEventRow {
 export interface LogCursorRow {
   task_id: string;
   container: string;
+  /** The log file's identity on the host (device and inode), so a replaced file is noticed. */
+  file_id: string;
   /** Everything before this byte of the file is shipped (or dropped in non-blocking mode). */
   file_offset: number;
   /** Bytes skipped: lost to conmon's truncation, or over max-buffer-size in non-blocking mode. */

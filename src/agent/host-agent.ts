@@ -30,7 +30,12 @@ export interface HostAgent {
    * Reads a container's stdout and stderr lines, as its supervisor logged them, from a position a
    * previous read returned (or the start): whole lines only, at most about `maxBytes`.
    */
-  readContainerLog(taskId: string, name: string, from: LogPosition, opts: ReadLogOptions): Promise<ContainerLogChunk>;
+  readContainerLog(
+    taskId: string,
+    name: string,
+    from: LogPosition,
+    opts: ReadLogOptions,
+  ): Promise<ContainerLogChunk>;
   /** Called when a container writes to its log (coalesced: read until a chunk comes back short). */
   onLogOutput(listener: (taskId: string, name: string) => void): () => void;
   close(): Promise<void>;

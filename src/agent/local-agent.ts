@@ -89,7 +89,7 @@ export class LocalAgent implements HostAgent {
     });
     this.#network = new TaskNetwork({ prefix: o.prefix ?? 'ng', runner });
     this.#cgroups = cgroups;
-    this.#logs = new LogWatcher((err, taskId) => o.log.warn({ err, taskId }, 'cannot watch the task\'s logs'));
+    this.#logs = new LogWatcher((err, taskId) => o.log.warn({ err, taskId }, "cannot watch the task's logs"));
     this.#health = new HealthMonitor(
       async (id, args, timeoutMs) => (await this.#runtime.exec(id, args, { timeoutMs })).exitCode,
       (id) => this.#emit(taskIdOf(id)),
@@ -146,7 +146,12 @@ export class LocalAgent implements HostAgent {
     this.#logs.watch(spec.taskId, join(dirs.root, 'logs'));
   }
 
-  readContainerLog(taskId: string, name: string, from: LogPosition, opts: ReadLogOptions): Promise<ContainerLogChunk> {
+  readContainerLog(
+    taskId: string,
+    name: string,
+    from: LogPosition,
+    opts: ReadLogOptions,
+  ): Promise<ContainerLogChunk> {
     return readContainerLog(taskDirs(this.#tasksDir, taskId).log(name), from, opts);
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
-import { forgetStoppedTasks, purgeDeletedTaskDefinitions } from '../store/janitor-queries.ts';
 import { expiryCutoff } from '../core/logs/retention.ts';
+import { forgetStoppedTasks, purgeDeletedTaskDefinitions } from '../store/janitor-queries.ts';
 import { deleteEventsBefore } from '../store/log-events.ts';
 import { addStoredBytes, groupsWithRetention } from '../store/log-groups.ts';
 import { purgeDeletedSecrets } from '../store/secrets.ts';
@@ -62,7 +62,10 @@ export class Janitor {
         const gone = await deleteEventsBefore(tx, group.id, expiryCutoff(now, group.retentionDays!));
         await addStoredBytes(tx, group.id, -gone.bytes);
         if (gone.events > 0) {
-          this.#o.log.info({ logGroup: group.name, events: gone.events }, 'removed log events past their retention');
+          this.#o.log.info(
+            { logGroup: group.name, events: gone.events },
+            'removed log events past their retention',
+          );
         }
       });
     }

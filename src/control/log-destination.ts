@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { runtimeId } from '../agent/runtime-id.ts';
-import { type AwslogsConfig, awslogsConfig, awslogsStreamName } from '../core/logs/awslogs-options.ts';
 import type { ContainerDef } from '../core/ecs/task-definition.ts';
+import { type AwslogsConfig, awslogsConfig, awslogsStreamName } from '../core/logs/awslogs-options.ts';
 import type { Scope } from '../core/scope.ts';
 import { isUniqueViolation } from '../store/conflicts.ts';
 import { findLogGroup, insertLogGroup } from '../store/log-groups.ts';
@@ -17,7 +17,11 @@ export interface LogDestination {
 }
 
 /** The awslogs destination of a container, or undefined when it logs elsewhere. Throws AwslogsOptionsError. */
-export function logDestination(taskScope: Scope, taskId: string, c: ContainerDef): LogDestination | undefined {
+export function logDestination(
+  taskScope: Scope,
+  taskId: string,
+  c: ContainerDef,
+): LogDestination | undefined {
   const lc = c.logConfiguration;
   if (lc?.logDriver !== 'awslogs') return undefined;
   const config = awslogsConfig(lc.options ?? {});

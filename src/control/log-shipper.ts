@@ -71,7 +71,9 @@ export class LogShipper {
   /** Ships every awslogs container of every task on the host that is not yet released. */
   async sweep(): Promise<void> {
     const tasks = await activeTasksOnHost(this.#o.store.db, this.#o.hostId);
-    await Promise.all(tasks.flatMap((t) => shippedContainers(t).map((name) => this.#ship(t.id, name, false))));
+    await Promise.all(
+      tasks.flatMap((t) => shippedContainers(t).map((name) => this.#ship(t.id, name, false))),
+    );
   }
 
   /**
@@ -171,7 +173,11 @@ export class LogShipper {
       if (config.mode !== 'blocking' && !state.overflow && chunk.size - from.offset > config.maxBufferBytes) {
         // Non-blocking: the buffer holds max-buffer-size; what was written past it is lost, as
         // messages are that reach Docker's full ring buffer. Reading resumes at what comes after.
-        state.overflow = { fileId: chunk.next.fileId, keepUntil: from.offset + config.maxBufferBytes, resumeAt: chunk.size };
+        state.overflow = {
+          fileId: chunk.next.fileId,
+          keepUntil: from.offset + config.maxBufferBytes,
+          resumeAt: chunk.size,
+        };
       }
       const overflow = state.overflow;
       let cut = false;
@@ -193,7 +199,8 @@ export class LogShipper {
       const base = { multiline: config.multiline, from: from.offset, now, flush: ended || cut };
       let assembled = assembleEvents(lines, base);
       // One multiline event fills the whole read: it cannot grow further, send it.
-      if (chunk.full && assembled.events.length === 0) assembled = assembleEvents(lines, { ...base, flush: true });
+      if (chunk.full && assembled.events.length === 0)
+        assembled = assembleEvents(lines, { ...base, flush: true });
       next ??= lines.length > 0 ? { fileId: chunk.next.fileId, offset: assembled.resumeAt } : chunk.next;
       if (next.offset === from.offset && next.fileId === from.fileId && assembled.events.length === 0) return;
       await this.#commit(taskId, name, state, assembled.events, next, dropped, now);
@@ -215,7 +222,11 @@ export class LogShipper {
       if (events.length > 0) {
         const target = await ensureDestination(tx, state.destination, now);
         if (target) await appendLogEvents(tx, target, events, now);
-        else this.#o.log.warn({ taskId, container: name, group: state.destination.group }, 'log group is gone: lines dropped');
+        else
+          this.#o.log.warn(
+            { taskId, container: name, group: state.destination.group },
+            'log group is gone: lines dropped',
+          );
       }
       await putLogCursor(
         tx,
@@ -232,7 +243,8 @@ export class LogShipper {
     const known = this.#state.get(key);
     if (known) return known;
     const t = await getTaskById(this.#o.store.db, taskId);
-    const def = t && effectiveContainers(t.plan.taskDefinition, t.plan.overrides).find((c) => c.name === name);
+    const def =
+      t && effectiveContainers(t.plan.taskDefinition, t.plan.overrides).find((c) => c.name === name);
     if (!t || !def) return undefined;
     let destination: LogDestination | undefined;
     try {
@@ -265,6 +277,10 @@ export class LogSetupError extends Error {
 function shippedContainers(t: ScopedTask): string[] {
   const defs = effectiveContainers(t.plan.taskDefinition, t.plan.overrides);
   return (t.doc.containers ?? [])
-    .filter((c) => c.runtimeId !== undefined && defs.find((d) => d.name === c.name)?.logConfiguration?.logDriver === 'awslogs')
+    .filter(
+      (c) =>
+        c.runtimeId !== undefined &&
+        defs.find((d) => d.name === c.name)?.logConfiguration?.logDriver === 'awslogs',
+    )
     .map((c) => c.name!);
 }

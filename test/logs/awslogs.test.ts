@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateLogGroupCommand,
   type CloudWatchLogsClient,
+  CreateLogGroupCommand,
   DescribeLogStreamsCommand,
-  GetLogEventsCommand,
-  type OutputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import { logsClient } from '../support/aws-clients.ts';
+import { allEvents } from '../support/logs.ts';
 import {
   cannotRunTasks,
   isRunning,
@@ -21,20 +20,6 @@ import {
 } from '../support/tasks.ts';
 
 const EXECUTION_ROLE = 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole';
-
-/** Every event of a stream, oldest first, read forward until the token comes back unchanged. */
-export async function allEvents(logs: CloudWatchLogsClient, group: string, stream: string): Promise<OutputLogEvent[]> {
-  const out: OutputLogEvent[] = [];
-  let token: string | undefined;
-  for (;;) {
-    const page = await logs.send(
-      new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true, nextToken: token }),
-    );
-    out.push(...(page.events ?? []));
-    if (page.nextForwardToken === token) return out;
-    token = page.nextForwardToken;
-  }
-}
 
 /**
  * The awslogs driver on real tasks: what containers print lands in CloudWatch Logs, in the
@@ -51,7 +36,12 @@ describe('awslogs log driver', { skip: cannotRunTasks }, () => {
 
   const awslogs = (group: string, extra: Record<string, string> = {}) => ({
     logDriver: 'awslogs' as const,
-    options: { 'awslogs-group': group, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web', ...extra },
+    options: {
+      'awslogs-group': group,
+      'awslogs-region': 'us-east-1',
+      'awslogs-stream-prefix': 'web',
+      ...extra,
+    },
   });
 
   async function run(containers: ContainerDefinition[]) {
@@ -65,7 +55,11 @@ describe('awslogs log driver', { skip: cannotRunTasks }, () => {
     const task = await run([
       {
         name: 'app',
-        command: ['sh', '-c', 'for i in $(seq 1 200); do echo "out $i"; echo "err $i" >&2; done; printf "no newline"'],
+        command: [
+          'sh',
+          '-c',
+          'for i in $(seq 1 200); do echo "out $i"; echo "err $i" >&2; done; printf "no newline"',
+        ],
         logConfiguration: awslogs('/ecs/app'),
       },
     ]);
@@ -78,7 +72,7 @@ describe('awslogs log driver', { skip: cannotRunTasks }, () => {
     assert.deepEqual(messages.filter((m) => m !== 'no newline').sort(), expected.sort());
     // Each stream keeps its order (stdout and stderr are two pipes, interleaved as conmon read them).
     assert.deepEqual(
-      messages.filter((m) => !m.startsWith('err')),
+      messages.filter((m) => !m?.startsWith('err')),
       [...Array.from({ length: 200 }, (_, i) => `out ${i + 1}`), 'no newline'],
       'a last line without a newline is shipped when the container ends',
     );
@@ -121,7 +115,11 @@ describe('awslogs log driver', { skip: cannotRunTasks }, () => {
     const script =
       'printf "INFO start\\n  at a\\n  at b\\nINFO next\\n[2024-05-01 10:00:00] one\\ncontinued\\n[2024-05-01 10:00:01] two\\n"';
     const task = await run([
-      { name: 'pattern', command: ['sh', '-c', script], logConfiguration: awslogs('/ecs/multi', { 'awslogs-multiline-pattern': '^INFO' }) },
+      {
+        name: 'pattern',
+        command: ['sh', '-c', script],
+        logConfiguration: awslogs('/ecs/multi', { 'awslogs-multiline-pattern': '^INFO' }),
+      },
       {
         name: 'datetime',
         command: ['sh', '-c', script],
@@ -148,7 +146,11 @@ describe('awslogs log driver', { skip: cannotRunTasks }, () => {
     const task = await run([
       {
         name: 'app',
-        command: ['sh', '-c', 'trap "exit 0" TERM; echo ready; i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.2; done'],
+        command: [
+          'sh',
+          '-c',
+          'trap "exit 0" TERM; echo ready; i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.2; done',
+        ],
         logConfiguration: awslogs('/ecs/live', { mode: 'blocking' }),
       },
     ]);

@@ -18,4 +18,5 @@ export const secretsClient = (ng: TestNeargate, region?: string) =>
 export const ssmClient = (ng: TestNeargate, region?: string) => new SSMClient(options(ng, region));
 
 /** The AWS SDK's CloudWatch Logs client pointed at a test server. */
-export const logsClient = (ng: TestNeargate, region?: string) => new CloudWatchLogsClient(options(ng, region));
+export const logsClient = (ng: TestNeargate, region?: string) =>
+  new CloudWatchLogsClient(options(ng, region));

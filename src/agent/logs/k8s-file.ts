@@ -73,7 +73,13 @@ export function parseK8sLog(buf: Buffer, base: number, opts: { ended: boolean; f
       current.text += r.text;
       current.end = r.end;
     } else {
-      const line: ContainerLogLine = { offset: r.offset, end: r.end, time: r.time, stream: r.stream, text: r.text };
+      const line: ContainerLogLine = {
+        offset: r.offset,
+        end: r.end,
+        time: r.time,
+        stream: r.stream,
+        text: r.text,
+      };
       started.push({ line, done: false });
       open.set(r.stream, line);
     }

@@ -70,7 +70,9 @@ export function normalizeTaskDefinition(
     }
     if (
       containers.some(
-        (c) => c.logConfiguration?.logDriver === 'awslogs' && !c.logConfiguration.options?.['awslogs-stream-prefix'],
+        (c) =>
+          c.logConfiguration?.logDriver === 'awslogs' &&
+          !c.logConfiguration.options?.['awslogs-stream-prefix'],
       )
     ) {
       throw fail(

@@ -63,7 +63,12 @@ export function awslogsConfig(options: Readonly<Record<string, string>>): Awslog
 }
 
 /** `<prefix>/<container>/<task id>`; without a prefix ECS names the stream after the container's id. */
-export function awslogsStreamName(cfg: AwslogsConfig, container: string, taskId: string, runtimeId: string): string {
+export function awslogsStreamName(
+  cfg: AwslogsConfig,
+  container: string,
+  taskId: string,
+  runtimeId: string,
+): string {
   return cfg.streamPrefix ? `${cfg.streamPrefix}/${container}/${taskId}` : runtimeId;
 }
 

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import pino from 'pino';
+import { LocalAgent } from '../../src/agent/local-agent.ts';
+import { writeImageArchive } from '../fixtures/images.ts';
+import { allEvents } from '../support/logs.ts';
+import { BIN, type RunningNeargate, spawnNeargate } from '../support/spawn-neargate.ts';
+import {
+  cannotRunTasks,
+  isRunning,
+  isStopped,
+  registerTask,
+  runTask,
+  waitForTask,
+} from '../support/tasks.ts';
+
+const run = promisify(execFile);
+const hostEnv = {
+  NEARGATE_HOST_PREFIX: 'tl',
+  NEARGATE_CGROUP_PARENT: '/neargate-test-tl',
+  NEARGATE_DEFAULT_VPC_CIDRS: '10.198.0.0/16',
+};
+const LINES = 6000;
+
+/**
+ * The server is killed with SIGKILL twice while a container prints numbered lines: after each
+ * restart the shipper reads on from the position it committed with the last events it stored,
+ * so every number arrives exactly once, those printed while the server was down included.
+ */
+describe('awslogs across a killed server', { skip: cannotRunTasks }, () => {
+  let dataDir: string;
+  let server: RunningNeargate | undefined;
+  const credentials = { accessKeyId: 'AKIATEST', secretAccessKey: 'any' };
+  const ecs = () =>
+    new ECSClient({ endpoint: server!.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const logs = () =>
+    new CloudWatchLogsClient({ endpoint: server!.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const start = async () => {
+    server = await spawnNeargate(['--data-dir', dataDir, '--insecure-accept-any-credentials'], hostEnv);
+  };
+  const kill = async () => {
+    server!.child.kill('SIGKILL');
+    await server!.exited;
+  };
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'neargate-logs-kill-'));
+  });
+  after(async () => {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) {
+      const { taskArns = [] } = await ecs()
+        .send(new ListTasksCommand({}))
+        .catch(() => ({ taskArns: [] }));
+      for (const task of taskArns)
+        await ecs()
+          .send(new StopTaskCommand({ task }))
+          .catch(() => {});
+      for (const a of taskArns) await waitForTask(ecs(), a, isStopped).catch(() => {});
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    const agent = await LocalAgent.start({
+      root: join(dataDir, 'agent'),
+      log: pino({ level: 'silent' }),
+      prefix: 'tl',
+      cgroupParent: '/neargate-test-tl',
+    });
+    await agent.teardown();
+    await agent.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('kill -9 twice while a container prints: every line arrives exactly once', async () => {
+    const archive = join(dataDir, 'busybox.tar');
+    await writeImageArchive(archive, [{ references: ['busybox:latest'] }]);
+    await run(BIN, ['image', 'load', archive, '--data-dir', dataDir]);
+    await start();
+    await logs().send(new CreateLogGroupCommand({ logGroupName: 'numbers' }));
+    const td = await registerTask(
+      ecs(),
+      [
+        {
+          name: 'count',
+          command: [
+            'sh',
+            '-c',
+            `trap "exit 0" TERM; i=0; while [ $i -lt ${LINES} ]; do i=$((i+1)); echo "n $i"; [ $((i % 40)) = 0 ] && sleep 0.05; done; echo done; while :; do sleep 0.1; done`,
+          ],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': 'numbers',
+              'awslogs-region': 'us-east-1',
+              'awslogs-stream-prefix': 'kill',
+              mode: 'blocking',
+            },
+          },
+        },
+      ],
+      { executionRoleArn: 'arn:aws:iam::000000000000:role/exec' },
+    );
+    const task = await runTask(ecs(), td);
+    await waitForTask(ecs(), task.taskArn!, isRunning);
+    const stream = `kill/count/${task.taskArn!.split('/').at(-1)}`;
+    const numbers = async () =>
+      (await allEvents(logs(), 'numbers', stream).catch(() => [])).map((e) => e.message!);
+    const waitFor = async (done: (m: string[]) => boolean) => {
+      for (;;) {
+        const m = await numbers();
+        if (done(m)) return m;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+
+    await waitFor((m) => m.length >= 300);
+    await kill();
+    await start();
+    const before = await waitFor((m) => m.length >= 2500 || m.includes('done'));
+    assert.ok(!before.includes('done'), 'the container is still printing at the second kill');
+    await kill();
+    await start();
+    const got = await waitFor((m) => m.includes('done'));
+
+    const seen = new Map<string, number>();
+    for (const m of got) seen.set(m, (seen.get(m) ?? 0) + 1);
+    const twice = [...seen].filter(([, n]) => n > 1).map(([m]) => m);
+    const missing = Array.from({ length: LINES }, (_, i) => `n ${i + 1}`).filter((m) => !seen.has(m));
+    assert.deepEqual(twice, [], 'no line twice');
+    assert.deepEqual(missing, [], 'no line lost');
+    assert.deepEqual(got, [...Array.from({ length: LINES }, (_, i) => `n ${i + 1}`), 'done'], 'in order');
+  });
+});

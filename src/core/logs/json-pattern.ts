@@ -78,7 +78,10 @@ function parseUnary(r: PatternReader): JsonExpr {
     return { kind: 'exists', path, exists: true };
   }
   const op = parseComparison(r);
-  return { kind: 'compare', path, op, value: parseValue(r) };
+  const value = parseValue(r);
+  // <, >, <= and >= compare numbers only.
+  if (op !== '=' && op !== '!=' && value.kind !== 'number') throw invalidPattern();
+  return { kind: 'compare', path, op, value };
 }
 
 /** `$`, then `.name` (letters, digits, `-`, `_`) and `[n]` steps. */

@@ -31,7 +31,7 @@ const toEvent = (r: {
 });
 
 /** Rows per INSERT: well under both dialects' limits on bound values. */
-const CHUNK = 500;
+const CHUNK = 2000;
 
 /** Stores events (in the order given, which is their storing order). */
 export async function insertLogEvents(

@@ -5,6 +5,7 @@ import { effectiveContainers } from '../core/ecs/container-overrides.ts';
 import type { ContainerDef } from '../core/ecs/task-definition.ts';
 import { AwslogsOptionsError } from '../core/logs/awslogs-options.ts';
 import { assembleEvents } from '../core/logs/log-line-events.ts';
+import { listSettings } from '../store/account-settings.ts';
 import { getLogCursor, putLogCursor } from '../store/log-cursors.ts';
 import { appendLogEvents } from '../store/log-ingest.ts';
 import type { Store } from '../store/store.ts';
@@ -254,6 +255,14 @@ export class LogShipper {
       throw err;
     }
     if (!destination) return undefined;
+    if (destination.config.mode === undefined) {
+      // Without `mode`, the account's defaultLogDriverMode decides (ECS's default: non-blocking).
+      const [setting] = (await listSettings(this.#o.store.db, t.scope, [''])).filter(
+        (x) => x.name === 'defaultLogDriverMode',
+      );
+      const mode = setting?.value === 'blocking' ? 'blocking' : 'non-blocking';
+      destination = { ...destination, config: { ...destination.config, mode } };
+    }
     const cursor = await getLogCursor(this.#o.store.db, taskId, name);
     const state: Shipping = {
       destination,

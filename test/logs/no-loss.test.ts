@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -135,5 +135,67 @@ describe('awslogs across a killed server', { skip: cannotRunTasks }, () => {
     assert.deepEqual(twice, [], 'no line twice');
     assert.deepEqual(missing, [], 'no line lost');
     assert.deepEqual(got, [...Array.from({ length: LINES }, (_, i) => `n ${i + 1}`), 'done'], 'in order');
+  });
+  test('non-blocking: the container never waits, and a backlog over max-buffer-size is cut as Docker drops', async () => {
+    const td = await registerTask(
+      ecs(),
+      [
+        {
+          name: 'burst',
+          command: [
+            'sh',
+            '-c',
+            'trap "exit 0" TERM; echo ready; until [ -e /v/go ]; do sleep 0.05; done; seq 1 3000 | sed "s/^/m /"; echo burst-done; until [ -e /v/more ]; do sleep 0.05; done; echo after; while :; do sleep 0.1; done',
+          ],
+          mountPoints: [{ sourceVolume: 'v', containerPath: '/v' }],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': 'numbers',
+              'awslogs-region': 'us-east-1',
+              'awslogs-stream-prefix': 'nb',
+              mode: 'non-blocking',
+              'max-buffer-size': '4k',
+            },
+          },
+        },
+      ],
+      { executionRoleArn: 'arn:aws:iam::000000000000:role/exec', volumes: [{ name: 'v', host: {} }] },
+    );
+    const task = await runTask(ecs(), td);
+    await waitForTask(ecs(), task.taskArn!, isRunning);
+    const taskId = task.taskArn!.split('/').at(-1)!;
+    const taskDir = join(dataDir, 'agent', 'tasks', taskId);
+    const messages = async () =>
+      (await allEvents(logs(), 'numbers', `nb/burst/${taskId}`).catch(() => [])).map((e) => e.message!);
+    const waitFor = async <T>(get: () => Promise<T>, done: (v: T) => boolean) => {
+      for (;;) {
+        const v = await get();
+        if (done(v)) return v;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await waitFor(messages, (m) => m.includes('ready'));
+    await kill();
+    await writeFile(join(taskDir, 'volumes', 'v', 'go'), '');
+    // The container writes its whole burst while nothing ships its log: it does not wait.
+    await waitFor(
+      () => readFile(join(taskDir, 'logs', 'burst.log'), 'utf8'),
+      (text) => text.includes('burst-done'),
+    );
+    await start();
+    await writeFile(join(taskDir, 'volumes', 'v', 'more'), '');
+    const got = await waitFor(messages, (m) => m.includes('after'));
+    const burst = got.filter((m) => m.startsWith('m '));
+    assert.equal(got[0], 'ready');
+    assert.equal(got.at(-1), 'after');
+    assert.ok(burst.length > 0 && burst.length < 3000, `${burst.length} lines of the burst kept`);
+    assert.deepEqual(
+      burst,
+      Array.from({ length: burst.length }, (_, i) => `m ${i + 1}`),
+      'the first 4 KiB of the backlog, in order',
+    );
+    assert.ok(burst.join('\n').length < 4096);
+    assert.ok(!got.includes('burst-done'), 'what was written past the buffer is dropped');
   });
 });

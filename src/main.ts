@@ -9,6 +9,7 @@ import { Authenticator, rootPrincipal } from './api/auth.ts';
 import { ecrService } from './api/ecr/ecr-service.ts';
 import { ecsService } from './api/ecs/ecs-service.ts';
 import { ApiGateway } from './api/gateway.ts';
+import { logsService } from './api/logs/logs-service.ts';
 import type { ApiDeps } from './api/operation.ts';
 import { secretsManagerService } from './api/secretsmanager/secrets-manager-service.ts';
 import { createHttpServer } from './api/server.ts';
@@ -16,6 +17,7 @@ import { ssmService } from './api/ssm/ssm-service.ts';
 import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
 import { Janitor } from './control/janitor.ts';
+import { LogShipper } from './control/log-shipper.ts';
 import { ServiceScheduler } from './control/service-scheduler.ts';
 import { SpotInterrupter } from './control/spot-interrupter.ts';
 import { TaskReconciler } from './control/task-reconciler.ts';
@@ -43,6 +45,8 @@ export interface Neargate {
   readonly cipher: ValueCipher;
   readonly agent: LocalAgent;
   readonly reconciler: TaskReconciler;
+  /** Ships containers' awslogs output into CloudWatch Logs. */
+  readonly logs: LogShipper;
   readonly services: ServiceScheduler;
   readonly janitor: Janitor;
   readonly registry: Registry;
@@ -100,6 +104,13 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     };
     // A VPC over a network the host already routes would cut it off: skip those.
     const defaultVpcCidrs = freeOf(config.defaultVpcCidrs, await agent.occupiedBlocks());
+    const logs = new LogShipper({
+      store,
+      agent: agent as HostAgent,
+      clock,
+      log: log.child({ part: 'logs' }),
+      hostId,
+    });
     const tasks = new TaskReconciler({
       store,
       agent: agent as HostAgent,
@@ -107,6 +118,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       log: log.child({ part: 'tasks' }),
       hostId,
       secrets: { store, cipher, ids, clock },
+      logs,
       // A service's tasks moving is what its scheduler waits for.
       onTaskChange: (t) => {
         if (t.serviceName) services.wake({ scope: t.scope, cluster: t.cluster, name: t.serviceName });
@@ -155,6 +167,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     const gateway = new ApiGateway({
       services: [
         ecsService(),
+        logsService(),
         ecrService({ registry, tokens, proxyEndpoint: () => url }),
         secretsManagerService({ cipher }),
         ssmService({ cipher }),
@@ -185,6 +198,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       await registryHttp.handle(req.raw, reply.raw);
     });
     await tasks.start();
+    await logs.start();
     await services.start();
     janitor.start();
     spot.start();
@@ -209,6 +223,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       cipher,
       agent,
       reconciler: tasks,
+      logs,
       services,
       janitor,
       // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
@@ -221,6 +236,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         spot.stop();
         await services.stop();
         await tasks.stop();
+        await logs.stop();
         await agent?.close();
         await store.close();
       },

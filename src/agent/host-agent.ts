@@ -26,7 +26,57 @@ export interface HostAgent {
   tasksOnHost(): Promise<string[]>;
   /** Called with a task id when one of its containers exits or changes health. Returns an unsubscribe function. */
   onChange(listener: (taskId: string) => void): () => void;
+  /**
+   * Reads a container's stdout and stderr lines, as its supervisor logged them, from a position a
+   * previous read returned (or the start): whole lines only, at most about `maxBytes`.
+   */
+  readContainerLog(
+    taskId: string,
+    name: string,
+    from: LogPosition,
+    opts: ReadLogOptions,
+  ): Promise<ContainerLogChunk>;
+  /** Called when a container writes to its log (coalesced: read until a chunk comes back short). */
+  onLogOutput(listener: (taskId: string, name: string) => void): () => void;
   close(): Promise<void>;
+}
+
+/** A place in a container's log: which file (its identity on the host) and the byte offset in it. */
+export interface LogPosition {
+  /** '' before the first read. */
+  fileId: string;
+  offset: number;
+}
+
+export interface ReadLogOptions {
+  maxBytes: number;
+  /** The container has ended: a line left in pieces at the end is complete. */
+  ended?: boolean;
+}
+
+/** One line a container wrote. */
+export interface ContainerLogLine {
+  /** Byte offsets of the line's first record and past its last. */
+  offset: number;
+  end: number;
+  /** When the supervisor wrote it, epoch ms. */
+  time: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface ContainerLogChunk {
+  lines: ContainerLogLine[];
+  /** Where the next read starts. */
+  next: LogPosition;
+  /** The file's size now: how much is written but not yet read is `size - next.offset`. */
+  size: number;
+  /** The read stopped at maxBytes: more is there. */
+  full: boolean;
+  /** Bytes passed over: a file replaced or cut under the position, or text that was not a record. */
+  skippedBytes: number;
+  /** The container has no log (never started, or released). */
+  missing: boolean;
 }
 
 export interface CallOptions {

@@ -7,16 +7,21 @@ import { HealthMonitor } from './health-monitor.ts';
 import {
   AgentError,
   type CallOptions,
+  type ContainerLogChunk,
   type ContainerSpec,
   type ContainerState,
   type HealthCheckSpec,
   type HostAgent,
+  type LogPosition,
   type PullImageOptions,
+  type ReadLogOptions,
   type TaskSpec,
 } from './host-agent.ts';
 import { ImageError } from './images/image-error.ts';
 import { ImagePuller, type LocalRegistry, type PullBehavior } from './images/image-puller.ts';
 import { ImageStore } from './images/image-store.ts';
+import { LogWatcher } from './logs/log-watcher.ts';
+import { readContainerLog } from './logs/read-container-log.ts';
 import { TaskNetwork } from './network/task-network.ts';
 import { WorkerRunner } from './process/worker-runner.ts';
 import { ContainerRuntime } from './runtime/container-runtime.ts';
@@ -61,6 +66,7 @@ export class LocalAgent implements HostAgent {
   readonly #bundles = new Map<string, Promise<ContainerBundle>>();
   readonly #stopWatching = new AbortController();
   readonly #runner: WorkerRunner;
+  readonly #logs: LogWatcher;
   #nofileCeiling: Promise<number | undefined> | undefined;
 
   private constructor(o: LocalAgentOptions, cgroups: TaskCgroups, runner: WorkerRunner) {
@@ -83,6 +89,7 @@ export class LocalAgent implements HostAgent {
     });
     this.#network = new TaskNetwork({ prefix: o.prefix ?? 'ng', runner });
     this.#cgroups = cgroups;
+    this.#logs = new LogWatcher((err, taskId) => o.log.warn({ err, taskId }, "cannot watch the task's logs"));
     this.#health = new HealthMonitor(
       async (id, args, timeoutMs) => (await this.#runtime.exec(id, args, { timeoutMs })).exitCode,
       (id) => this.#emit(taskIdOf(id)),
@@ -105,6 +112,9 @@ export class LocalAgent implements HostAgent {
         if (!agent.#stopWatching.signal.aborted) o.log.error({ err }, 'watching container exits failed');
       });
     await agent.#resumeHealthChecks();
+    for (const taskId of await readdir(agent.#tasksDir).catch(() => [] as string[])) {
+      agent.#logs.watch(taskId, join(taskDirs(agent.#tasksDir, taskId).root, 'logs'));
+    }
     return agent;
   }
 
@@ -133,6 +143,20 @@ export class LocalAgent implements HostAgent {
         `failed to prepare the task: ${(err as Error).message}`,
       );
     }
+    this.#logs.watch(spec.taskId, join(dirs.root, 'logs'));
+  }
+
+  readContainerLog(
+    taskId: string,
+    name: string,
+    from: LogPosition,
+    opts: ReadLogOptions,
+  ): Promise<ContainerLogChunk> {
+    return readContainerLog(taskDirs(this.#tasksDir, taskId).log(name), from, opts);
+  }
+
+  onLogOutput(listener: (taskId: string, name: string) => void): () => void {
+    return this.#logs.on(listener);
   }
 
   async pullImage(image: string, opts: PullImageOptions = {}): Promise<{ imageDigest: string }> {
@@ -240,6 +264,7 @@ export class LocalAgent implements HostAgent {
 
   async releaseTask(taskId: string, opts: CallOptions = {}): Promise<void> {
     const dirs = taskDirs(this.#tasksDir, taskId);
+    this.#logs.unwatch(taskId);
     // A bundle still being made would mount after the unmount below: wait for those first.
     for (const [id, made] of this.#bundles) {
       if (taskIdOf(id) !== taskId) continue;
@@ -294,6 +319,7 @@ export class LocalAgent implements HostAgent {
   async close(): Promise<void> {
     this.#stopWatching.abort();
     this.#health.close();
+    this.#logs.close();
     await this.#runner.close();
   }
 

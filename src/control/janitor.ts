@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
+import { expiryCutoff } from '../core/logs/retention.ts';
 import { forgetStoppedTasks, purgeDeletedTaskDefinitions } from '../store/janitor-queries.ts';
+import { deleteEventsBefore } from '../store/log-events.ts';
+import { addStoredBytes, groupsWithRetention } from '../store/log-groups.ts';
 import { purgeDeletedSecrets } from '../store/secrets.ts';
 import type { Store } from '../store/store.ts';
 
@@ -17,7 +20,7 @@ export interface JanitorOptions {
 /**
  * Forgets what ECS forgets after a while: STOPPED tasks past their retention, and task
  * definitions whose deletion was asked for once no task uses them any more. Removes the
- * secrets whose recovery window has ended.
+ * secrets whose recovery window has ended, and log events older than their group's retention.
  */
 export class Janitor {
   readonly #o: Required<JanitorOptions>;
@@ -54,5 +57,17 @@ export class Janitor {
       const secrets = await purgeDeletedSecrets(tx, now);
       if (secrets > 0) this.#o.log.info({ secrets }, 'removed secrets whose recovery window ended');
     });
+    for (const group of await groupsWithRetention(this.#o.store.db)) {
+      await this.#o.store.write(async (tx) => {
+        const gone = await deleteEventsBefore(tx, group.id, expiryCutoff(now, group.retentionDays!));
+        await addStoredBytes(tx, group.id, -gone.bytes);
+        if (gone.events > 0) {
+          this.#o.log.info(
+            { logGroup: group.name, events: gone.events },
+            'removed log events past their retention',
+          );
+        }
+      });
+    }
   }
 }

@@ -8,11 +8,13 @@ import type { ContainerDef } from '../core/ecs/task-definition.ts';
 import { taskHealth } from '../core/ecs/task-health.ts';
 import { StopCode, StopReason } from '../core/ecs/task-status.ts';
 import { epochSeconds } from '../core/wire.ts';
+import { deleteLogCursors } from '../store/log-cursors.ts';
 import { deleteNetworkInterfacesOfTask } from '../store/networks.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { getTaskById, type ScopedTask, updateTask } from '../store/tasks.ts';
 import { containerSpec, startTimeoutMs, stopTimeoutMs, taskSpec } from './container-launch.ts';
+import { LogSetupError } from './log-shipper.ts';
 import {
   resolveContainerSecrets,
   resolveRepositoryCredentials,
@@ -30,6 +32,17 @@ export interface DriverDeps {
   secrets: SecretSources;
   /** Told of every change saved, e.g. so the service scheduler sees its tasks move. */
   onTaskChange?: (t: ScopedTask) => void;
+  /** Ships containers' awslogs output; the task's files are released only once it is all shipped. */
+  logs?: TaskLogs;
+}
+
+/** What the task lifecycle needs of log shipping. */
+export interface TaskLogs {
+  /** Makes the log groups and streams of containers about to start; throws LogSetupError with ECS's reason. */
+  prepare(t: ScopedTask, containers: readonly ContainerDef[]): Promise<void>;
+  /** Ships everything the task's (ended) containers wrote. */
+  drain(taskId: string): Promise<void>;
+  forget(taskId: string): void;
 }
 
 /** The result of one step: the task to save (if it changed), and whether to stop driving for now. */
@@ -143,10 +156,16 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
       };
     }
     case 'DEPROVISIONING':
+      // Every line the containers wrote is stored before their log files go with the task.
+      await d.logs?.drain(t.id);
       await d.agent.releaseTask(t.id);
+      d.logs?.forget(t.id);
       return {
         next: withStatus(t, 'STOPPED', now),
-        alsoInTx: (tx) => deleteNetworkInterfacesOfTask(tx, t.id),
+        alsoInTx: async (tx) => {
+          await deleteNetworkInterfacesOfTask(tx, t.id);
+          await deleteLogCursors(tx, t.id);
+        },
         idle: {},
       };
     default:
@@ -218,6 +237,7 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
   let secrets: Map<string, Record<string, string>>;
   try {
     secrets = await secretEnvironments(d, t, toStart);
+    await d.logs?.prepare(t, toStart);
   } catch (err) {
     const reason = failure(d, t, err, 'ResourceInitializationError');
     return { next: withStop(next, StopCode.TaskFailedToStart, reason, now) };
@@ -321,6 +341,7 @@ const docOf = (t: ScopedTask, name: string) => t.doc.containers?.find((c) => c.n
 function failure(d: DriverDeps, t: ScopedTask, err: unknown, code: AgentError['code']): string {
   if (err instanceof AgentError) return err.reason;
   if (err instanceof SecretResolutionError) return err.reason;
+  if (err instanceof LogSetupError) return err.reason;
   d.log.error({ err, taskId: t.id }, 'task step failed');
   return `${code}: ${(err as Error)?.message ?? String(err)}`;
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Store } from '../store/store.ts';
 import { activeTasksOnHost, getTaskById, type ScopedTask } from '../store/tasks.ts';
 import type { SecretSources } from './resolve-container-secret.ts';
-import { driveTask } from './task-driver.ts';
+import { driveTask, type TaskLogs } from './task-driver.ts';
 
 export interface TaskReconcilerOptions {
   store: Store;
@@ -18,6 +18,8 @@ export interface TaskReconcilerOptions {
   sweepIntervalMs?: number;
   /** Told of every task change saved. */
   onTaskChange?: (t: ScopedTask) => void;
+  /** Ships containers' awslogs output. */
+  logs?: TaskLogs;
 }
 
 /**
@@ -26,8 +28,8 @@ export interface TaskReconcilerOptions {
  * sweep; one task is driven by one call at a time, while different tasks proceed in parallel.
  */
 export class TaskReconciler {
-  readonly #o: Required<Omit<TaskReconcilerOptions, 'onTaskChange'>> &
-    Pick<TaskReconcilerOptions, 'onTaskChange'>;
+  readonly #o: Required<Omit<TaskReconcilerOptions, 'onTaskChange' | 'logs'>> &
+    Pick<TaskReconcilerOptions, 'onTaskChange' | 'logs'>;
   /** Tasks being driven now, and whether another pass was asked for meanwhile. */
   readonly #running = new Map<string, { again: boolean; done: Promise<void> }>();
   readonly #timers = new Map<string, NodeJS.Timeout>();

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The tables, as Kysely sees them. Timestamps are epoch milliseconds. `doc` columns hold the
  * resource as the API describes it (JSON text, so SQLite and PostgreSQL store it alike);
@@ -28,6 +30,10 @@ export interface Database {
   secret_versions: SecretVersionRow;
   ssm_parameters: SsmParameterRow;
   ssm_parameter_versions: SsmParameterVersionRow;
+  log_groups: LogGroupRow;
+  log_streams: LogStreamRow;
+  log_events: LogEventRow;
+  log_cursors: LogCursorRow;
 }
 
 export interface AccessKeyRow {
@@ -312,4 +318,55 @@ export interface SsmParameterVersionRow {
   ciphertext: string;
   modified_at: number;
   modified_by: string;
+}
+
+/** A CloudWatch Logs log group; its events are in `log_events`. */
+export interface LogGroupRow {
+  id: Generated<number>;
+  account: string;
+  region: string;
+  name: string;
+  created_at: number;
+  retention_days: number | null;
+  kms_key_id: string | null;
+  /** STANDARD, INFREQUENT_ACCESS or DELIVERY: recorded, all behave alike. */
+  log_group_class: string;
+  deletion_protection: number;
+  /** The UTF-8 bytes of the events it holds. */
+  stored_bytes: number;
+}
+
+export interface LogStreamRow {
+  id: Generated<number>;
+  group_id: number;
+  name: string;
+  created_at: number;
+  first_event_at: number | null;
+  last_event_at: number | null;
+  last_ingestion_at: number | null;
+}
+
+export interface LogEventRow {
+  /** Storing order, unique across the store: the tiebreaker of events with the same time, and their eventId. */
+  id: Generated<number>;
+  group_id: number;
+  stream_id: number;
+  /** The event's own timestamp (epoch ms), as the writer gave it. */
+  event_time: number;
+  ingested_at: number;
+  size_bytes: number;
+  message: string;
+}
+
+/** How far the awslogs shipper has read one container's log file; written with the events it shipped. */
+export interface LogCursorRow {
+  task_id: string;
+  container: string;
+  /** The log file's identity on the host (device and inode), so a replaced file is noticed. */
+  file_id: string;
+  /** Everything before this byte of the file is shipped (or dropped in non-blocking mode). */
+  file_offset: number;
+  /** Bytes skipped: lost to conmon's truncation, or over max-buffer-size in non-blocking mode. */
+  dropped_bytes: number;
+  updated_at: number;
 }

@@ -9,7 +9,7 @@ import { startTestNeargate, type TestNeargate } from '../support/neargate.ts';
  * the model, and operations are found by asking the server, so a new operation or service is
  * covered the day it is added to this list or to the server.
  */
-const SERVICES = ['ecs', 'ecr', 'secretsmanager', 'ssm'];
+const SERVICES = ['ecs', 'ecr', 'secretsmanager', 'ssm', 'logs'];
 
 /** Values of every wrong type, and some right types with wrong contents. */
 const WRONGS = [

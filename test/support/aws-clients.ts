@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { TestNeargate } from './neargate.ts';
@@ -15,3 +16,7 @@ export const secretsClient = (ng: TestNeargate, region?: string) =>
 
 /** The AWS SDK's SSM client pointed at a test server. */
 export const ssmClient = (ng: TestNeargate, region?: string) => new SSMClient(options(ng, region));
+
+/** The AWS SDK's CloudWatch Logs client pointed at a test server. */
+export const logsClient = (ng: TestNeargate, region?: string) =>
+  new CloudWatchLogsClient(options(ng, region));

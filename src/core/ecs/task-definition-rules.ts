@@ -68,6 +68,17 @@ export function normalizeTaskDefinition(
         'Fargate requires task definition to have execution role ARN to support log driver awslogs.',
       );
     }
+    if (
+      containers.some(
+        (c) =>
+          c.logConfiguration?.logDriver === 'awslogs' &&
+          !c.logConfiguration.options?.['awslogs-stream-prefix'],
+      )
+    ) {
+      throw fail(
+        'Fargate requires log configuration options to include awslogs-stream-prefix to support log driver awslogs.',
+      );
+    }
   }
   const eph = input.ephemeralStorage?.sizeInGiB;
   if (eph !== undefined && (eph < 21 || eph > 200)) {

@@ -1,7 +1,8 @@
 /**
  * The nftables scripts neargate applies. Everything lives in two tables of its own (`ip <table>`
  * for filtering and NAT, `bridge <table>` to tag public-IP tasks), so the host's other rules are
- * never flushed. Subnets and VPCs are set elements; no rule changes per subnet or per task.
+ * never flushed. Subnets, VPCs and host services are set and map elements; no rule changes per
+ * subnet, task or service.
  */
 
 export interface RulesetOptions {
@@ -25,6 +26,23 @@ const SETS = {
 export type RulesetSet = keyof typeof SETS;
 
 /**
+ * What tasks send to `address . protocol . port` on one of this table's bridges goes to
+ * `address . listen port` instead: each neargate on a host listens on its own port, while every
+ * task finds its host services at the well-known one (169.254.170.2:80).
+ */
+const HOST_SERVICES_MAP = 'type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service;';
+
+/** A host service as the `host_services` map holds it. */
+export interface HostServiceElement {
+  readonly address: string;
+  readonly protocol: 'tcp' | 'udp';
+  /** The port tasks connect to. */
+  readonly port: number;
+  /** The port the server listens on, at `address`. */
+  readonly listenPort: number;
+}
+
+/**
  * Creates the tables, sets and chains if missing and rewrites the rules, in one transaction. Safe
  * to run again at any time: sets keep their elements, and a newer neargate replaces older rules.
  */
@@ -34,16 +52,20 @@ export function baseRulesetScript({ table, egressGroup, egressMark }: RulesetOpt
   const ip = `ip ${table}`;
   const lines = [`add table ${ip}`];
   for (const [name, spec] of Object.entries(SETS)) lines.push(`add set ${ip} ${name} { ${spec} }`);
+  lines.push(`add map ${ip} host_services { ${HOST_SERVICES_MAP} }`);
   const baseChains = {
+    prerouting: 'type nat hook prerouting priority dstnat; policy accept;',
     forward: 'type filter hook forward priority filter; policy accept;',
     input: 'type filter hook input priority filter; policy accept;',
     postrouting: 'type nat hook postrouting priority srcnat; policy accept;',
   };
   for (const [name, spec] of Object.entries(baseChains)) lines.push(`add chain ${ip} ${name} { ${spec} }`);
-  const chains = ['forward', 'input', 'postrouting', 'from_task', 'to_task', 'task_to_host'];
-  for (const name of chains.slice(3)) lines.push(`add chain ${ip} ${name}`);
+  const chains = ['prerouting', 'forward', 'input', 'postrouting', 'from_task', 'to_task', 'task_to_host'];
+  for (const name of chains.slice(4)) lines.push(`add chain ${ip} ${name}`);
   for (const name of chains) lines.push(`flush chain ${ip} ${name}`);
   const rules: Array<[string, string]> = [
+    // DNAT keeps the task's own address as the source, which is how a host service knows its caller.
+    ['prerouting', 'iifname @bridges dnat ip to ip daddr . meta l4proto . th dport map @host_services'],
     ['forward', 'iifname @bridges jump from_task'],
     ['forward', 'oifname @bridges jump to_task'],
     // A task may only send from its own subnet's addresses, so the VPC and NAT decisions below
@@ -60,7 +82,11 @@ export function baseRulesetScript({ table, egressGroup, egressMark }: RulesetOpt
     ['input', 'iifname @bridges jump task_to_host'],
     ['task_to_host', 'ct state established,related accept'],
     ['task_to_host', 'iifname . ip daddr @gateways accept comment "own subnet gateway"'],
-    ['task_to_host', 'ip daddr @host_addrs accept comment "host services (metadata endpoint)"'],
+    // Only the services mapped above: not whatever else listens on the host (sshd on 0.0.0.0:22).
+    [
+      'task_to_host',
+      'ct status dnat ip daddr @host_addrs accept comment "host services (metadata endpoint)"',
+    ],
     ['task_to_host', `${hasEgressMark} accept`],
     ['task_to_host', 'ip saddr @nat_subnets accept'],
     ['task_to_host', 'counter drop comment "host addresses outside the VPC"'],
@@ -124,6 +150,43 @@ export function hostAddressScript(table: string, op: 'add' | 'remove', ipv4: str
   const lines =
     op === 'add' ? [element('add', table, 'host_addrs', ipv4)] : removeElement(table, 'host_addrs', ipv4);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Maps tasks' traffic to `service.address:port` onto the server's listen port. `current` is
+ * the listen port the map holds for that key now, if any: nft 1.0.6 cannot replace an element.
+ */
+export function exposeServiceScript(
+  table: string,
+  service: HostServiceElement,
+  current: number | undefined,
+): string {
+  if (current === service.listenPort) return '';
+  const lines: string[] = [];
+  if (current !== undefined)
+    lines.push(`delete element ip ${table} host_services { ${serviceKey(service)} }`);
+  lines.push(
+    `add element ip ${table} host_services { ${serviceKey(service)} : ${service.address} . ${service.listenPort} }`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Stops mapping a service; `present` says whether the map holds it (deleting a missing key fails). */
+export function unexposeServiceScript(
+  table: string,
+  service: Omit<HostServiceElement, 'listenPort'>,
+  present: boolean,
+): string {
+  return present ? `delete element ip ${table} host_services { ${serviceKey(service)} }\n` : '';
+}
+
+/** Empties the service map: servers map their services again as they start. */
+export function flushServicesScript(table: string): string {
+  return `flush map ip ${table} host_services\n`;
+}
+
+function serviceKey(service: Omit<HostServiceElement, 'listenPort'>): string {
+  return `${service.address} . ${service.protocol} . ${service.port}`;
 }
 
 /** Deletes both tables, whether or not they exist. */

@@ -161,6 +161,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       ],
       auth: new Authenticator({
         store,
+        cipher,
         clock,
         defaultAccount: config.accountId,
         acceptAnySignature: config.insecureAcceptAnyCredentials,

@@ -3,6 +3,10 @@ import type { Clock } from '../core/clock.ts';
 import { forgetStoppedTasks, purgeDeletedTaskDefinitions } from '../store/janitor-queries.ts';
 import { purgeDeletedSecrets } from '../store/secrets.ts';
 import type { Store } from '../store/store.ts';
+import { purgeExpiredTaskCredentials } from '../store/task-credentials.ts';
+
+/** How long expired task credentials are still known, to be refused as expired rather than as unknown. */
+const EXPIRED_CREDENTIALS_KEPT_MS = 24 * 3_600_000;
 
 export interface JanitorOptions {
   store: Store;
@@ -17,7 +21,7 @@ export interface JanitorOptions {
 /**
  * Forgets what ECS forgets after a while: STOPPED tasks past their retention, and task
  * definitions whose deletion was asked for once no task uses them any more. Removes the
- * secrets whose recovery window has ended.
+ * secrets whose recovery window has ended, and task role credentials that have expired.
  */
 export class Janitor {
   readonly #o: Required<JanitorOptions>;
@@ -54,5 +58,7 @@ export class Janitor {
       const secrets = await purgeDeletedSecrets(tx, now);
       if (secrets > 0) this.#o.log.info({ secrets }, 'removed secrets whose recovery window ended');
     });
+    // Expired credentials are refused as expired for a while (ExpiredTokenException), then forgotten.
+    await this.#o.store.write((tx) => purgeExpiredTaskCredentials(tx, now - EXPIRED_CREDENTIALS_KEPT_MS));
   }
 }

@@ -11,6 +11,7 @@ import { epochSeconds } from '../core/wire.ts';
 import { deleteNetworkInterfacesOfTask } from '../store/networks.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { deleteTaskCredentials } from '../store/task-credentials.ts';
 import { getTaskById, type ScopedTask, updateTask } from '../store/tasks.ts';
 import { containerSpec, startTimeoutMs, stopTimeoutMs, taskSpec } from './container-launch.ts';
 import {
@@ -146,7 +147,11 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
       await d.agent.releaseTask(t.id);
       return {
         next: withStatus(t, 'STOPPED', now),
-        alsoInTx: (tx) => deleteNetworkInterfacesOfTask(tx, t.id),
+        // Its address goes back to the subnet, and its role credentials stop working.
+        alsoInTx: async (tx) => {
+          await deleteNetworkInterfacesOfTask(tx, t.id);
+          await deleteTaskCredentials(tx, t.id);
+        },
         idle: {},
       };
     default:
@@ -225,7 +230,7 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
   const started = await Promise.allSettled(
     toStart.map((c) =>
       d.agent.startContainer({
-        ...withSecrets(containerSpec(t.scope, t.id, c), secrets),
+        ...withSecrets(containerSpec(t.scope, t.id, c, t.plan), secrets),
         ...pulledDigest(t, c.name!),
       }),
     ),

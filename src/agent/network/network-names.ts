@@ -69,6 +69,11 @@ export class NetworkNames {
     return `${this.prefix}-v${this.#hash(`task:${taskId}`)}`;
   }
 
+  /** An nftables interface name pattern that matches every host veth of this prefix, and nothing else of it. */
+  get hostVethPattern(): string {
+    return `${this.prefix}-v*`;
+  }
+
   bridge(subnetId: string): string {
     checkId('subnet', subnetId);
     return `${this.prefix}-b${this.#hash(`subnet:${subnetId}`)}`;

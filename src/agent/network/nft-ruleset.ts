@@ -7,6 +7,8 @@
 
 export interface RulesetOptions {
   readonly table: string;
+  /** Matches the host veth of every task (`ng-v*`): the ports whose frames must be their task's own. */
+  readonly taskPorts: string;
   /** Interface group of host veths whose task has assignPublicIp=ENABLED. */
   readonly egressGroup: number;
   /** Packet mark bit(s) the bridge table sets on frames from those veths. */
@@ -46,7 +48,7 @@ export interface HostServiceElement {
  * Creates the tables, sets and chains if missing and rewrites the rules, in one transaction. Safe
  * to run again at any time: sets keep their elements, and a newer neargate replaces older rules.
  */
-export function baseRulesetScript({ table, egressGroup, egressMark }: RulesetOptions): string {
+export function baseRulesetScript({ table, taskPorts, egressGroup, egressMark }: RulesetOptions): string {
   const mark = `0x${egressMark.toString(16).padStart(8, '0')}`;
   const hasEgressMark = `meta mark & ${mark} == ${mark}`;
   const ip = `ip ${table}`;
@@ -98,10 +100,21 @@ export function baseRulesetScript({ table, egressGroup, egressMark }: RulesetOpt
   // Routed packets reach the ip family with the bridge as input interface, so the task's own veth
   // is only visible here. Priority -300 runs before br_netfilter hands the packet to the IP hooks.
   const bridge = `bridge ${table}`;
+  const port = `iifname "${taskPorts}"`;
   lines.push(
     `add table ${bridge}`,
+    `add set ${bridge} task_macs { type ifname . ether_addr; }`,
+    `add set ${bridge} task_ips { type ifname . ipv4_addr; }`,
     `add chain ${bridge} prerouting { type filter hook prerouting priority -300; policy accept; }`,
     `flush chain ${bridge} prerouting`,
+    // A task sends from its own MAC and address only. Without this, one could take over another
+    // task's address in its subnet (a forged source, a poisoned ARP cache, a MAC the bridge learns
+    // on the wrong port) and be answered in its place, by its peers and by host services that know
+    // their callers by address (the metadata and credentials endpoint).
+    `add rule ${bridge} prerouting ${port} iifname . ether saddr != @task_macs counter drop comment "spoofed MAC"`,
+    `add rule ${bridge} prerouting ${port} ether type ip iifname . ip saddr != @task_ips counter drop comment "spoofed address"`,
+    `add rule ${bridge} prerouting ${port} ether type arp iifname . arp saddr ip != @task_ips counter drop comment "spoofed ARP"`,
+    `add rule ${bridge} prerouting ${port} ether type arp iifname . arp saddr ether != @task_macs counter drop comment "spoofed ARP"`,
     `add rule ${bridge} prerouting iifgroup ${egressGroup} meta mark set meta mark | ${mark}`,
   );
   return `${lines.join('\n')}\n`;
@@ -187,6 +200,24 @@ export function flushServicesScript(table: string): string {
 
 function serviceKey(service: Omit<HostServiceElement, 'listenPort'>): string {
   return `${service.address} . ${service.protocol} . ${service.port}`;
+}
+
+/** A task's host veth, and the MAC and address its frames must come from. */
+export interface TaskPortElements {
+  readonly hostVeth: string;
+  readonly macAddress: string;
+  readonly ipv4: string;
+}
+
+/** Lets a task's veth send as the task (add), or forgets it (remove); either is a no-op when done. */
+export function taskPortScript(table: string, op: 'add' | 'remove', port: TaskPortElements): string {
+  const macs = `bridge ${table} task_macs { "${port.hostVeth}" . ${port.macAddress} }`;
+  const ips = `bridge ${table} task_ips { "${port.hostVeth}" . ${port.ipv4} }`;
+  const lines =
+    op === 'add'
+      ? [`add element ${macs}`, `add element ${ips}`]
+      : [`add element ${macs}`, `delete element ${macs}`, `add element ${ips}`, `delete element ${ips}`];
+  return `${lines.join('\n')}\n`;
 }
 
 /** Deletes both tables, whether or not they exist. */

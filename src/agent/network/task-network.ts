@@ -20,6 +20,7 @@ import {
   type HostServiceElement,
   hostAddressScript,
   removeSubnetScript,
+  taskPortScript,
   unexposeServiceScript,
 } from './nft-ruleset.ts';
 import { networkCommand } from './run-command.ts';
@@ -206,6 +207,9 @@ export class TaskNetwork {
     const subnet = resolveSubnet(eni.subnet, this.names);
     checkTaskEni(eni, subnet);
     await this.ensureSubnet(eni.subnet, options);
+    // Before the veth exists, so that its first frame already passes as the task's.
+    const port = { hostVeth: this.names.hostVeth(taskId), macAddress: eni.macAddress, ipv4: eni.ipv4 };
+    await this.#nft.apply(taskPortScript(this.names.table, 'add', port), options);
     return this.#tasks.create(taskId, eni, subnet, options);
   }
 
@@ -214,7 +218,16 @@ export class TaskNetwork {
    * the namespace alive but lose their interface. Removing what is gone is not an error.
    */
   async deleteTaskNetns(taskId: string, options: CallOptions = {}): Promise<void> {
-    await this.#tasks.delete(taskId, options);
+    const alias = await this.#tasks.delete(taskId, options);
+    const hostVeth = this.names.hostVeth(taskId);
+    const ports = alias
+      ? [{ hostVeth, macAddress: alias.macAddress, ipv4: alias.ipv4 }]
+      : await this.#taskPorts(hostVeth, options);
+    const script = ports.map((port) => taskPortScript(this.names.table, 'remove', port)).join('');
+    await this.#nft.apply(script, options).catch((error: unknown) => {
+      // After a teardown or `nft flush ruleset` there is nothing to forget.
+      if (!isMissingTable(error)) throw error;
+    });
   }
 
   /**
@@ -294,6 +307,17 @@ export class TaskNetwork {
     await this.#ensureBase();
     const services = [...this.#services.values()];
     const script = [
+      ...inventory.tasks.flatMap((task) =>
+        task.hostVeth && task.eni
+          ? [
+              taskPortScript(this.names.table, 'add', {
+                hostVeth: task.hostVeth,
+                macAddress: task.eni.macAddress,
+                ipv4: task.eni.ipv4,
+              }),
+            ]
+          : [],
+      ),
       ...inventory.hostAddresses.map((address) => hostAddressScript(this.names.table, 'add', address)),
       flushServicesScript(this.names.table),
       ...services.map((service) => exposeServiceScript(this.names.table, service, undefined)),
@@ -359,6 +383,7 @@ export class TaskNetwork {
       await this.#nft.apply(
         baseRulesetScript({
           table: this.names.table,
+          taskPorts: this.names.hostVethPattern,
           egressGroup: this.#egressGroup,
           egressMark: this.#egressMark,
         }),
@@ -387,6 +412,25 @@ export class TaskNetwork {
       ],
       options,
     );
+  }
+
+  /** The MACs and addresses the bridge table lets a veth send from (when its alias is gone). */
+  async #taskPorts(hostVeth: string, options: CallOptions) {
+    const objects = await this.#nft
+      .json(['list', 'table', 'bridge', this.names.table], options)
+      .catch((error: unknown) => {
+        if (isMissingTable(error)) return [];
+        throw error;
+      });
+    const elements = (set: string) =>
+      objects.flatMap((o) => {
+        const s = (o as { set?: { name?: string; elem?: { concat?: [string, string] }[] } }).set;
+        if (s?.name !== set) return [];
+        return (s.elem ?? []).flatMap((e) => (e.concat?.[0] === hostVeth ? [e.concat[1]] : []));
+      });
+    const macs = elements('task_macs');
+    const ips = elements('task_ips');
+    return macs.flatMap((macAddress) => ips.map((ipv4) => ({ hostVeth, macAddress, ipv4 })));
   }
 
   async #exposed(options: CallOptions): Promise<readonly HostService[]> {

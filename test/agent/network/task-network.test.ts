@@ -231,7 +231,9 @@ describe('TaskNetwork on a real host', { skip: hostTestSkipReason() }, () => {
       async () => (await hostGet(`http://${hostServiceAddress}:${listenPort}/`)) === 'restored',
     );
     await network.exposeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp', listenPort });
+    // What a firewall reload does: both tables gone, with every element.
     await run('nft', ['delete', 'table', 'ip', network.names.table]);
+    await run('nft', ['delete', 'table', 'bridge', network.names.table]);
     assert.notEqual((await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`)).code, 0);
     await network.restore();
     const result = await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`);
@@ -242,6 +244,49 @@ describe('TaskNetwork on a real host', { skip: hostTestSkipReason() }, () => {
     assert.notEqual((await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`)).code, 0);
     const inventory = await network.list();
     assert.deepEqual([inventory.hostAddresses, inventory.nft.hostServices], [[], []]);
+  });
+
+  it('lets no task send as another of its subnet: not with its address, nor with its MAC too', async () => {
+    const listenPort = 18_235;
+    await network.ensureHostAddress(hostServiceAddress);
+    await processes.httpd(undefined, `${hostServiceAddress}:${listenPort}`, 'who');
+    await waitFor(
+      'the whoami service',
+      async () => (await hostGet(`http://${hostServiceAddress}:${listenPort}/`)) === 'who',
+    );
+    await network.exposeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp', listenPort });
+    const whoami = `http://${hostServiceAddress}/cgi-bin/whoami`;
+    const victim = task('a1');
+    const thief = task('a1b');
+    const inThief = (args: string[]) => run('ip', ['-n', thief.netnsName, ...args]);
+    const become = async (ipv4: string, mac: string) => {
+      await inThief(['link', 'set', 'eth0', 'down']);
+      await inThief(['link', 'set', 'eth0', 'address', mac]);
+      await inThief(['addr', 'flush', 'dev', 'eth0']);
+      await inThief(['addr', 'add', `${ipv4}/24`, 'dev', 'eth0']);
+      await inThief(['link', 'set', 'eth0', 'up']);
+      await inThief(['route', 'replace', 'default', 'via', thief.gateway, 'dev', 'eth0']);
+    };
+    try {
+      await become(victim.ipv4, thief.macAddress);
+      assert.notEqual(
+        (await wgetIn(thief.netnsName, whoami)).code,
+        0,
+        'answered with the address of another task',
+      );
+      await become(victim.ipv4, victim.macAddress);
+      assert.notEqual(
+        (await wgetIn(thief.netnsName, whoami)).code,
+        0,
+        'answered with the MAC of another task',
+      );
+    } finally {
+      await become(thief.ipv4, thief.macAddress);
+    }
+    // Both are themselves again: the attempts changed nothing on the host (its ARP cache, the bridge).
+    assert.equal((await wgetIn(thief.netnsName, whoami)).stdout, thief.ipv4);
+    assert.equal((await wgetIn(victim.netnsName, whoami)).stdout, victim.ipv4);
+    await network.removeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp' });
   });
 
   it('lists what it made, and after deletes and teardown nothing is left', async () => {

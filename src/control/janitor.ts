@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { forgetStoppedTasks, purgeDeletedTaskDefinitions } from '../store/janitor-queries.ts';
 import { purgeDeletedSecrets } from '../store/secrets.ts';
 import type { Store } from '../store/store.ts';
-import { purgeExpiredTaskCredentials } from '../store/task-credentials.ts';
+import { purgeExpiredTaskCredentials, purgeOrphanTaskCredentials } from '../store/task-credentials.ts';
 
 /** How long expired task credentials are still known, to be refused as expired rather than as unknown. */
 const EXPIRED_CREDENTIALS_KEPT_MS = 24 * 3_600_000;
@@ -59,6 +59,9 @@ export class Janitor {
       if (secrets > 0) this.#o.log.info({ secrets }, 'removed secrets whose recovery window ended');
     });
     // Expired credentials are refused as expired for a while (ExpiredTokenException), then forgotten.
-    await this.#o.store.write((tx) => purgeExpiredTaskCredentials(tx, now - EXPIRED_CREDENTIALS_KEPT_MS));
+    await this.#o.store.write(async (tx) => {
+      await purgeExpiredTaskCredentials(tx, now - EXPIRED_CREDENTIALS_KEPT_MS);
+      await purgeOrphanTaskCredentials(tx);
+    });
   }
 }

@@ -40,7 +40,8 @@ const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 /**
  * The credentials a task's containers get for its role: the newest set, or a new one (a new
  * key, secret and token, as STS gives on each AssumeRole) when that one is near its end. Older
- * sets stay valid until they expire, as STS credentials do; all go when the task stops.
+ * sets stay valid until they expire, as STS credentials do; all go when the task stops. A task
+ * on its way down gets no new set (its containers may still use the current one while they stop).
  * Undefined for a task without a role.
  */
 export async function currentTaskCredentials(
@@ -51,14 +52,15 @@ export async function currentTaskCredentials(
   const credentialsId = t.plan.credentialsId;
   if (role === undefined || credentialsId === undefined) return undefined;
   const policy = d.policy ?? DEFAULT_CREDENTIALS_POLICY;
-  const fresh = (c: TaskCredentials | undefined): c is TaskCredentials =>
+  const fresh = (c: TaskCredentials | undefined) =>
     c !== undefined && c.expiresAt - d.clock.now() > policy.renewBeforeMs;
   const newest = await newestTaskCredentials(d.store.db, d.cipher, t.id, credentialsId);
-  if (fresh(newest)) return newest;
+  if (newest && fresh(newest)) return newest;
+  if (t.desiredStatus !== 'RUNNING') return newest && newest.expiresAt > d.clock.now() ? newest : undefined;
   return d.store.write(async (tx) => {
     // Another request may have made one meanwhile.
     const again = await newestTaskCredentials(tx, d.cipher, t.id, credentialsId);
-    if (fresh(again)) return again;
+    if (again && fresh(again)) return again;
     const now = d.clock.now();
     const roleArn = roleArnOf(t.scope, role);
     const made: TaskCredentials = {

@@ -87,6 +87,25 @@ export async function purgeExpiredTaskCredentials(db: Kysely<Database>, before: 
   return Number(res.numDeletedRows);
 }
 
+/** Revokes what tasks no longer running still have, should a set have been made as one stopped. */
+export async function purgeOrphanTaskCredentials(db: Kysely<Database>): Promise<number> {
+  const res = await db
+    .deleteFrom('task_credentials')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('tasks')
+            .select('tasks.id')
+            .whereRef('tasks.id', '=', 'task_credentials.task_id')
+            .where('tasks.last_status', '!=', 'STOPPED'),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
+
 function decrypt(cipher: ValueCipher, r: TaskCredentialRow): TaskCredentials {
   return {
     accessKeyId: r.access_key_id,

@@ -53,6 +53,7 @@ function taskWithRole(
   return {
     scope: SCOPE,
     id: TASK_ID,
+    desiredStatus: 'RUNNING',
     plan: {
       taskDefinition: { family: 'web', ...(role !== undefined && { taskRoleArn: role }) },
       overrides: {},
@@ -198,6 +199,21 @@ for (const place of storePlaces('task_credentials')) {
         'The security token included in the request is expired',
       );
       await auth.authenticate(await signed(second), 'ecs');
+    });
+
+    test('a task being stopped keeps its current set while it lasts, and gets no new one', async () => {
+      const running = taskWithRole(
+        'arn:aws:iam::111122223333:role/web',
+        'c0ffee00-0000-4000-8000-000000000006',
+      );
+      const stopping = { ...running, desiredStatus: 'STOPPED' } as ScopedTask;
+      assert.equal(await currentTaskCredentials(deps(), stopping), undefined);
+      const current = await currentTaskCredentials(deps(), running);
+      assert.equal((await currentTaskCredentials(deps(), stopping))?.accessKeyId, current?.accessKeyId);
+      now += DEFAULT_CREDENTIALS_POLICY.lifetimeMs - 60_000;
+      assert.equal((await currentTaskCredentials(deps(), stopping))?.accessKeyId, current?.accessKeyId);
+      now += 60_000;
+      assert.equal(await currentTaskCredentials(deps(), stopping), undefined);
     });
 
     test('a wrong, missing or misplaced token is refused as AWS refuses it', async () => {

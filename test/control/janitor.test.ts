@@ -86,17 +86,17 @@ test('STOPPED tasks stay an hour; deleted task definitions go once no task uses 
   }
 });
 
-test('expired task role credentials are known a day (to be refused as expired), then forgotten', async () => {
+test('expired task role credentials are known a day (to be refused as expired), then forgotten; those of stopped tasks go', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'neargate-janitor-'));
   const store = await openStore({ sqliteFile: join(dir, 'db') });
   const cipher = valueCipher(randomBytes(32));
   let now = 100 * HOUR;
   const janitor = new Janitor({ store, clock: { now: () => now }, log: pino({ level: 'silent' }) });
-  const creds = (accessKeyId: string, expiresAt: number) => ({
+  const creds = (accessKeyId: string, expiresAt: number, taskId = 'a'.repeat(32)) => ({
     accessKeyId,
     secretAccessKey: 'secret',
     sessionToken: 'token',
-    taskId: 'a'.repeat(32),
+    taskId,
     credentialsId: 'c',
     account: scope.account,
     roleArn: 'arn:aws:iam::000000000000:role/r',
@@ -104,11 +104,40 @@ test('expired task role credentials are known a day (to be refused as expired), 
     issuedAt: expiresAt - 6 * HOUR,
     expiresAt,
   });
+  const running = {
+    id: 'a'.repeat(32),
+    cluster: 'default',
+    family: 'f',
+    revision: 1,
+    lastStatus: 'RUNNING' as const,
+    desiredStatus: 'RUNNING' as const,
+    startedBy: undefined,
+    group: 'family:f',
+    serviceName: undefined,
+    launchType: 'FARGATE',
+    host: 'local',
+    createdAt: 0,
+    stoppedAt: undefined,
+    version: 1,
+    doc: {},
+    plan: { cpuUnits: 256, memoryMiB: 512 } as never,
+  };
   try {
+    await insertTask(store.db, scope, running);
+    await insertTask(store.db, scope, {
+      ...running,
+      id: 'b'.repeat(32),
+      lastStatus: 'STOPPED',
+      stoppedAt: now,
+    });
+    await insertTaskCredentials(store.db, cipher, creds('ASIASTOPPED', now + HOUR, 'b'.repeat(32)));
+    await insertTaskCredentials(store.db, cipher, creds('ASIAGONE', now + HOUR, 'c'.repeat(32)));
     await insertTaskCredentials(store.db, cipher, creds('ASIAOLD', now - 25 * HOUR));
     await insertTaskCredentials(store.db, cipher, creds('ASIARECENT', now - HOUR));
     await insertTaskCredentials(store.db, cipher, creds('ASIACURRENT', now + HOUR));
     await janitor.tick();
+    assert.equal(await getTaskCredentialsByKey(store.db, cipher, 'ASIASTOPPED'), undefined);
+    assert.equal(await getTaskCredentialsByKey(store.db, cipher, 'ASIAGONE'), undefined);
     assert.equal(await getTaskCredentialsByKey(store.db, cipher, 'ASIAOLD'), undefined);
     assert.ok(await getTaskCredentialsByKey(store.db, cipher, 'ASIARECENT'));
     assert.ok(await getTaskCredentialsByKey(store.db, cipher, 'ASIACURRENT'));

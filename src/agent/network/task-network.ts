@@ -207,10 +207,13 @@ export class TaskNetwork {
     const subnet = resolveSubnet(eni.subnet, this.names);
     checkTaskEni(eni, subnet);
     await this.ensureSubnet(eni.subnet, options);
-    // Before the veth exists, so that its first frame already passes as the task's.
+    // Beside making the veth (no task process runs before both are done): what it sends is the task's.
     const port = { hostVeth: this.names.hostVeth(taskId), macAddress: eni.macAddress, ipv4: eni.ipv4 };
-    await this.#nft.apply(taskPortScript(this.names.table, 'add', port), options);
-    return this.#tasks.create(taskId, eni, subnet, options);
+    const [info] = await Promise.all([
+      this.#tasks.create(taskId, eni, subnet, options),
+      this.#nft.apply(taskPortScript(this.names.table, 'add', port), options),
+    ]);
+    return info;
   }
 
   /**

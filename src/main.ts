@@ -1,10 +1,13 @@
 import { mkdir } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
+import { createServer, type Server as NetServer } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { startAdminServer } from './admin/admin-server.ts';
 import type { HostAgent } from './agent/host-agent.ts';
 import { LocalAgent } from './agent/local-agent.ts';
+import { TASK_METADATA_ADDRESS } from './agent/metadata/task-metadata-server.ts';
 import { Authenticator, rootPrincipal } from './api/auth.ts';
 import { ecrService } from './api/ecr/ecr-service.ts';
 import { ecsService } from './api/ecs/ecs-service.ts';
@@ -20,6 +23,7 @@ import { Janitor } from './control/janitor.ts';
 import { LogShipper } from './control/log-shipper.ts';
 import { ServiceScheduler } from './control/service-scheduler.ts';
 import { SpotInterrupter } from './control/spot-interrupter.ts';
+import { StoreTaskMetadata } from './control/task-metadata.ts';
 import { TaskReconciler } from './control/task-reconciler.ts';
 import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
@@ -32,6 +36,9 @@ import { RegistryTokens } from './registry/registry-tokens.ts';
 import { countAccessKeys, putAccessKey } from './store/access-keys.ts';
 import { openStore, type Store } from './store/store.ts';
 import { openValueCipher, type ValueCipher } from './store/value-cipher.ts';
+
+/** Where tasks reach the API: 169.254.170.2:4566, whatever port it has on the host. */
+const TASK_API_PORT = 4566;
 
 /** A running neargate. */
 export interface Neargate {
@@ -74,6 +81,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       : { sqliteFile: join(config.dataDir, 'neargate.db') },
   );
   let agent: LocalAgent | undefined;
+  let taskApi: NetServer | undefined;
   try {
     const createdRootKey = await ensureRootKey(store, config, ids, clock);
     const defaultScope = { account: config.accountId, region: config.region };
@@ -84,6 +92,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       log: log.child({ part: 'registry' }),
     });
     const tokens = new RegistryTokens({ store, clock, ids });
+    const hostId = 'local';
     agent = await LocalAgent.start({
       root: join(config.dataDir, 'agent'),
       log: log.child({ part: 'agent' }),
@@ -95,8 +104,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         defaultScope,
         insecureRegistries: config.insecureRegistries,
       },
+      metadata: new StoreTaskMetadata({ store, cipher, ids, clock, hostId }),
     });
-    const hostId = 'local';
     const host = {
       id: hostId,
       cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
@@ -174,6 +183,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       ],
       auth: new Authenticator({
         store,
+        cipher,
         clock,
         defaultAccount: config.accountId,
         acceptAnySignature: config.insecureAcceptAnyCredentials,
@@ -214,6 +224,12 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     const port = typeof address === 'object' && address ? address.port : config.port;
     const hostname = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${hostname}:${port}`;
+    try {
+      taskApi = await serveTasksTheApi(agent, http.server);
+    } catch (err) {
+      await http.close();
+      throw err;
+    }
     registry.collectSoon();
     return {
       url,
@@ -229,6 +245,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
       registry,
       async close() {
+        stopListening(taskApi);
         await http.close();
         await registry.settled();
         await admin.close();
@@ -242,10 +259,37 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       },
     };
   } catch (err) {
+    stopListening(taskApi);
     await agent?.close();
     await store.close();
     throw err;
   }
+}
+
+/**
+ * Lets tasks call the API at 169.254.170.2:4566 (with their role's credentials): a listener of
+ * its own on the host service address hands each connection to the API's HTTP server.
+ */
+async function serveTasksTheApi(agent: LocalAgent, api: HttpServer): Promise<NetServer> {
+  await agent.ensureHostAddress(TASK_METADATA_ADDRESS);
+  const server = createServer((socket) => api.emit('connection', socket));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, TASK_METADATA_ADDRESS, () => resolve());
+  });
+  const listenPort = (server.address() as { port: number }).port;
+  await agent.exposeHostService({
+    address: TASK_METADATA_ADDRESS,
+    port: TASK_API_PORT,
+    protocol: 'tcp',
+    listenPort,
+  });
+  return server;
+}
+
+/** Takes no more connections; those it handed over end with the API server's own. */
+function stopListening(server: NetServer | undefined): void {
+  if (server?.listening) server.close();
 }
 
 function freeOf(candidates: readonly string[], occupied: readonly string[]): string[] {

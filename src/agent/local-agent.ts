@@ -22,7 +22,14 @@ import { ImagePuller, type LocalRegistry, type PullBehavior } from './images/ima
 import { ImageStore } from './images/image-store.ts';
 import { LogWatcher } from './logs/log-watcher.ts';
 import { readContainerLog } from './logs/read-container-log.ts';
-import { TaskNetwork } from './network/task-network.ts';
+import { LocalMetadataHost } from './metadata/local-metadata-host.ts';
+import {
+  TASK_METADATA_ADDRESS,
+  TASK_METADATA_PORT,
+  TaskMetadataServer,
+} from './metadata/task-metadata-server.ts';
+import type { TaskMetadataSource } from './metadata/task-metadata-source.ts';
+import { type HostService, TaskNetwork } from './network/task-network.ts';
 import { WorkerRunner } from './process/worker-runner.ts';
 import { ContainerRuntime } from './runtime/container-runtime.ts';
 import { readNofileCeiling } from './runtime/read-nofile-ceiling.ts';
@@ -45,6 +52,11 @@ export interface LocalAgentOptions {
     defaultScope: { account: string; region: string };
     insecureRegistries: readonly string[];
   };
+  /**
+   * Where the task metadata and credentials endpoint (169.254.170.2) reads tasks. Without it
+   * there is no endpoint, and containers get no ECS_CONTAINER_METADATA_URI.
+   */
+  metadata?: TaskMetadataSource;
 }
 
 /**
@@ -67,6 +79,8 @@ export class LocalAgent implements HostAgent {
   readonly #stopWatching = new AbortController();
   readonly #runner: WorkerRunner;
   readonly #logs: LogWatcher;
+  readonly #metadataHost: LocalMetadataHost;
+  #metadataServer: TaskMetadataServer | undefined;
   #nofileCeiling: Promise<number | undefined> | undefined;
 
   private constructor(o: LocalAgentOptions, cgroups: TaskCgroups, runner: WorkerRunner) {
@@ -95,6 +109,11 @@ export class LocalAgent implements HostAgent {
       (id) => this.#emit(taskIdOf(id)),
       o.log,
     );
+    this.#metadataHost = new LocalMetadataHost({
+      runtime: this.#runtime,
+      images: this.images,
+      tasksDir: this.#tasksDir,
+    });
   }
 
   /** Detects the host's cgroups, restores network rules and starts watching container exits. */
@@ -106,6 +125,14 @@ export class LocalAgent implements HostAgent {
     const agent = new LocalAgent(o, cgroups, runner);
     await mkdir(agent.#tasksDir, { recursive: true });
     await agent.#network.restore();
+    if (o.metadata) {
+      try {
+        await agent.#startMetadataEndpoint(o.metadata, o.log);
+      } catch (err) {
+        await agent.close();
+        throw err;
+      }
+    }
     void agent.#runtime
       .watchExits((exit) => agent.#emit(taskIdOf(exit.id)), { signal: agent.#stopWatching.signal })
       .catch((err: unknown) => {
@@ -189,6 +216,47 @@ export class LocalAgent implements HostAgent {
     return { runtimeId: id };
   }
 
+  /**
+   * Lets tasks reach a server of the host at `service.address:port` (tcp or udp), which listens
+   * at `address:listenPort`; call ensureHostAddress first, so that the server can bind there.
+   */
+  exposeHostService(service: HostService): Promise<void> {
+    return this.#network.exposeHostService(service);
+  }
+
+  /** Puts a host service address (169.254.170.2, 169.254.169.253) on this host, for servers to bind. */
+  ensureHostAddress(ipv4: string): Promise<void> {
+    return this.#network.ensureHostAddress(ipv4);
+  }
+
+  async #startMetadataEndpoint(source: TaskMetadataSource, log: Logger): Promise<void> {
+    await this.#network.ensureHostAddress(TASK_METADATA_ADDRESS);
+    this.#metadataServer = await TaskMetadataServer.start(
+      { source, host: this.#metadataHost, log: log.child({ part: 'metadata' }) },
+      TASK_METADATA_ADDRESS,
+    );
+    await this.#network.exposeHostService({
+      address: TASK_METADATA_ADDRESS,
+      port: TASK_METADATA_PORT,
+      protocol: 'tcp',
+      listenPort: this.#metadataServer.port,
+    });
+  }
+
+  /** The variables the agent sets in every container: where its metadata endpoint is, as on Fargate. */
+  #withAgentEnvironment(spec: ContainerSpec): ContainerSpec {
+    if (!this.#metadataServer) return spec;
+    const id = runtimeId(spec.taskId, spec.name);
+    return {
+      ...spec,
+      environment: {
+        ...spec.environment,
+        ECS_CONTAINER_METADATA_URI: `http://${TASK_METADATA_ADDRESS}/v3/${id}`,
+        ECS_CONTAINER_METADATA_URI_V4: `http://${TASK_METADATA_ADDRESS}/v4/${id}`,
+      },
+    };
+  }
+
   async #create(id: string, spec: ContainerSpec, opts: CallOptions = {}): Promise<void> {
     let bundle = await (this.#bundles.get(id) ?? this.#bundle(spec));
     this.#bundles.delete(id);
@@ -215,7 +283,7 @@ export class LocalAgent implements HostAgent {
   async #bundle(spec: ContainerSpec, hostname?: string): Promise<ContainerBundle> {
     const dirs = taskDirs(this.#tasksDir, spec.taskId);
     this.#nofileCeiling ??= readNofileCeiling();
-    return prepareBundle(spec, {
+    return prepareBundle(this.#withAgentEnvironment(spec), {
       images: this.images,
       dirs,
       hostname: hostname ?? (await readFile(dirs.hostname, 'utf8')).trim(),
@@ -282,6 +350,7 @@ export class LocalAgent implements HostAgent {
     await Promise.all(mounts.map((r) => this.images.unmountRootfs(r.containerDir, opts)));
     await Promise.all([this.#cgroups.remove(taskId, opts), this.#network.deleteTaskNetns(taskId, opts)]);
     await rm(dirs.root, { recursive: true, force: true });
+    this.#metadataHost.forget(taskId);
   }
 
   async tasksOnHost(): Promise<string[]> {
@@ -320,6 +389,8 @@ export class LocalAgent implements HostAgent {
     this.#stopWatching.abort();
     this.#health.close();
     this.#logs.close();
+    await this.#metadataServer?.close();
+    this.#metadataServer = undefined;
     await this.#runner.close();
   }
 

@@ -29,19 +29,31 @@ export function taskSpec(scope: Scope, taskId: string, plan: TaskPlan): TaskSpec
       .filter((v) => v.name && !v.efsVolumeConfiguration)
       .map((v) => v.name!),
     containers: effectiveContainers(plan.taskDefinition, plan.overrides).map((c) =>
-      containerSpec(scope, taskId, c),
+      containerSpec(scope, taskId, c, plan),
     ),
   };
 }
 
-/** What the host needs to run one container, with the variables Fargate sets in every container. */
-export function containerSpec(scope: Scope, taskId: string, c: ContainerDef): ContainerSpec {
+/**
+ * What the host needs to run one container, with the variables Fargate sets in every container
+ * (the agent adds those of its metadata endpoint): the region, the execution environment, and
+ * where the task role's credentials are, for a task with a role.
+ */
+export function containerSpec(
+  scope: Scope,
+  taskId: string,
+  c: ContainerDef,
+  plan: Pick<TaskPlan, 'credentialsId'>,
+): ContainerSpec {
   const environment: Record<string, string> = {};
   for (const e of c.environment ?? []) if (e.name) environment[e.name] = e.value ?? '';
   Object.assign(environment, {
     AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE',
     AWS_REGION: scope.region,
     AWS_DEFAULT_REGION: scope.region,
+    ...(plan.credentialsId !== undefined && {
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/v2/credentials/${plan.credentialsId}`,
+    }),
   });
   const hc = c.healthCheck;
   const lp = c.linuxParameters;

@@ -6,6 +6,10 @@ import { deleteEventsBefore } from '../store/log-events.ts';
 import { addStoredBytes, groupsWithRetention } from '../store/log-groups.ts';
 import { purgeDeletedSecrets } from '../store/secrets.ts';
 import type { Store } from '../store/store.ts';
+import { purgeExpiredTaskCredentials, purgeOrphanTaskCredentials } from '../store/task-credentials.ts';
+
+/** How long expired task credentials are still known, to be refused as expired rather than as unknown. */
+const EXPIRED_CREDENTIALS_KEPT_MS = 24 * 3_600_000;
 
 export interface JanitorOptions {
   store: Store;
@@ -20,7 +24,8 @@ export interface JanitorOptions {
 /**
  * Forgets what ECS forgets after a while: STOPPED tasks past their retention, and task
  * definitions whose deletion was asked for once no task uses them any more. Removes the
- * secrets whose recovery window has ended, and log events older than their group's retention.
+ * secrets whose recovery window has ended, log events older than their group's retention, and
+ * task role credentials that have expired.
  */
 export class Janitor {
   readonly #o: Required<JanitorOptions>;
@@ -69,5 +74,10 @@ export class Janitor {
         }
       });
     }
+    // Expired credentials are refused as expired for a while (ExpiredTokenException), then forgotten.
+    await this.#o.store.write(async (tx) => {
+      await purgeExpiredTaskCredentials(tx, now - EXPIRED_CREDENTIALS_KEPT_MS);
+      await purgeOrphanTaskCredentials(tx);
+    });
   }
 }

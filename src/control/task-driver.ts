@@ -12,6 +12,7 @@ import { deleteLogCursors } from '../store/log-cursors.ts';
 import { deleteNetworkInterfacesOfTask } from '../store/networks.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import { deleteTaskCredentials } from '../store/task-credentials.ts';
 import { getTaskById, type ScopedTask, updateTask } from '../store/tasks.ts';
 import { containerSpec, startTimeoutMs, stopTimeoutMs, taskSpec } from './container-launch.ts';
 import { LogSetupError } from './log-shipper.ts';
@@ -162,9 +163,11 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
       d.logs?.forget(t.id);
       return {
         next: withStatus(t, 'STOPPED', now),
+        // Its address goes back to the subnet, its log positions are forgotten, its role credentials stop working.
         alsoInTx: async (tx) => {
           await deleteNetworkInterfacesOfTask(tx, t.id);
           await deleteLogCursors(tx, t.id);
+          await deleteTaskCredentials(tx, t.id);
         },
         idle: {},
       };
@@ -245,7 +248,7 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
   const started = await Promise.allSettled(
     toStart.map((c) =>
       d.agent.startContainer({
-        ...withSecrets(containerSpec(t.scope, t.id, c), secrets),
+        ...withSecrets(containerSpec(t.scope, t.id, c, t.plan), secrets),
         ...pulledDigest(t, c.name!),
       }),
     ),

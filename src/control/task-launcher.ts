@@ -4,6 +4,7 @@ import { taskArn } from '../core/ecs/ecs-arn.ts';
 import type { TaskOverrides, TaskPlan, TaskRecord } from '../core/ecs/task.ts';
 import type { TaskDefinition } from '../core/ecs/task-definition.ts';
 import { newTaskDoc } from '../core/ecs/task-doc.ts';
+import { taskRoleOf } from '../core/ecs/task-role.ts';
 import type { Ids } from '../core/ids.ts';
 import type { Scope } from '../core/scope.ts';
 import type { Wire } from '../core/wire.ts';
@@ -87,6 +88,7 @@ export async function launchTasks(
       memoryMiB: req.memoryMiB,
       network: eni,
       capacityProvider: provider as TaskPlan['capacityProvider'],
+      ...(taskRoleOf(td, req.overrides) !== undefined && { credentialsId: lc.ids.uuid() }),
     };
     const doc = newTaskDoc({
       scope: lc.scope,

@@ -9,6 +9,7 @@ export const ProtocolErrors = {
   IncompleteSignatureException: { status: 400, fault: 'client' },
   MissingAuthenticationTokenException: { status: 400, fault: 'client' },
   UnrecognizedClientException: { status: 400, fault: 'client' },
+  ExpiredTokenException: { status: 400, fault: 'client' },
   AccessDeniedException: { status: 400, fault: 'client' },
   RequestEntityTooLargeException: { status: 413, fault: 'client' },
   InternalFailure: { status: 500, fault: 'server' },

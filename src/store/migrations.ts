@@ -403,6 +403,39 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0008-task-credentials': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('task_credentials')
+          .addColumn('access_key_id', key, (c) => c.primaryKey())
+          .addColumn('task_id', key, (c) => c.notNull())
+          .addColumn('credentials_id', key, (c) => c.notNull())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('role_arn', 'text', (c) => c.notNull())
+          .addColumn('principal_arn', 'text', (c) => c.notNull())
+          .addColumn('secret_ciphertext', 'text', (c) => c.notNull())
+          .addColumn('token_ciphertext', 'text', (c) => c.notNull())
+          .addColumn('issued_at', time, (c) => c.notNull())
+          .addColumn('expires_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('task_credentials_by_task')
+          .on('task_credentials')
+          .columns(['task_id', 'credentials_id', 'issued_at'])
+          .execute();
+        await db.schema
+          .createIndex('task_credentials_by_expiry')
+          .on('task_credentials')
+          .column('expires_at')
+          .execute();
+        // The metadata endpoint knows a task by its ENI address, on every request.
+        await db.schema
+          .createIndex('network_interfaces_by_ipv4')
+          .on('network_interfaces')
+          .column('ipv4')
+          .execute();
+      },
+    },
   };
 }
 

@@ -34,6 +34,7 @@ export interface Database {
   log_streams: LogStreamRow;
   log_events: LogEventRow;
   log_cursors: LogCursorRow;
+  task_credentials: TaskCredentialRow;
 }
 
 export interface AccessKeyRow {
@@ -369,4 +370,25 @@ export interface LogCursorRow {
   /** Bytes skipped: lost to conmon's truncation, or over max-buffer-size in non-blocking mode. */
   dropped_bytes: number;
   updated_at: number;
+}
+
+/**
+ * One set of temporary credentials of a task's role. A task's `credentials_id` (the URI its
+ * containers ask) stays; the sets behind it are replaced before they expire.
+ */
+export interface TaskCredentialRow {
+  /** `ASIA...`, as STS names temporary keys. */
+  access_key_id: string;
+  task_id: string;
+  credentials_id: string;
+  /** The task's account, where the credentials act. */
+  account: string;
+  role_arn: string;
+  /** The assumed-role session the credentials act as. */
+  principal_arn: string;
+  /** The secret access key and the session token, encrypted by the data dir's key (see value-cipher.ts). */
+  secret_ciphertext: string;
+  token_ciphertext: string;
+  issued_at: number;
+  expires_at: number;
 }

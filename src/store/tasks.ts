@@ -144,6 +144,23 @@ export async function activeTasksOnHost(db: Kysely<Database>, host: string): Pro
   return rows.map(toRecord);
 }
 
+/** The task not yet STOPPED on a host whose ENI holds `ipv4` (VPCs on one host never overlap). */
+export async function activeTaskByAddress(
+  db: Kysely<Database>,
+  host: string,
+  ipv4: string,
+): Promise<ScopedTask | undefined> {
+  const row = await db
+    .selectFrom('network_interfaces')
+    .innerJoin('tasks', 'tasks.id', 'network_interfaces.task_id')
+    .selectAll('tasks')
+    .where('network_interfaces.ipv4', '=', ipv4)
+    .where('tasks.host', '=', host)
+    .where('tasks.last_status', '!=', 'STOPPED')
+    .executeTakeFirst();
+  return row && toRecord(row);
+}
+
 export async function getTaskById(db: Kysely<Database>, id: string): Promise<ScopedTask | undefined> {
   const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toRecord(row);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +8,10 @@ import pino from 'pino';
 import { Janitor } from '../../src/control/janitor.ts';
 import { openStore } from '../../src/store/store.ts';
 import { getTags, putTags } from '../../src/store/tags.ts';
+import { getTaskCredentialsByKey, insertTaskCredentials } from '../../src/store/task-credentials.ts';
 import { getTaskDefinition, insertTaskDefinition } from '../../src/store/task-definitions.ts';
 import { getTask, insertTask } from '../../src/store/tasks.ts';
+import { valueCipher } from '../../src/store/value-cipher.ts';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const HOUR = 3_600_000;
@@ -77,6 +80,71 @@ test('STOPPED tasks stay an hour; deleted task definitions go once no task uses 
     now += HOUR;
     await janitor.tick();
     assert.equal(await getTask(store.db, scope, 'b'.repeat(32)), undefined);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('expired task role credentials are known a day (to be refused as expired), then forgotten; those of stopped tasks go', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'neargate-janitor-'));
+  const store = await openStore({ sqliteFile: join(dir, 'db') });
+  const cipher = valueCipher(randomBytes(32));
+  let now = 100 * HOUR;
+  const janitor = new Janitor({ store, clock: { now: () => now }, log: pino({ level: 'silent' }) });
+  const creds = (accessKeyId: string, expiresAt: number, taskId = 'a'.repeat(32)) => ({
+    accessKeyId,
+    secretAccessKey: 'secret',
+    sessionToken: 'token',
+    taskId,
+    credentialsId: 'c',
+    account: scope.account,
+    roleArn: 'arn:aws:iam::000000000000:role/r',
+    principalArn: `arn:aws:sts::000000000000:assumed-role/r/${'a'.repeat(32)}`,
+    issuedAt: expiresAt - 6 * HOUR,
+    expiresAt,
+  });
+  const running = {
+    id: 'a'.repeat(32),
+    cluster: 'default',
+    family: 'f',
+    revision: 1,
+    lastStatus: 'RUNNING' as const,
+    desiredStatus: 'RUNNING' as const,
+    startedBy: undefined,
+    group: 'family:f',
+    serviceName: undefined,
+    launchType: 'FARGATE',
+    host: 'local',
+    createdAt: 0,
+    stoppedAt: undefined,
+    version: 1,
+    doc: {},
+    plan: { cpuUnits: 256, memoryMiB: 512 } as never,
+  };
+  try {
+    await insertTask(store.db, scope, running);
+    await insertTask(store.db, scope, {
+      ...running,
+      id: 'b'.repeat(32),
+      lastStatus: 'STOPPED',
+      stoppedAt: now,
+    });
+    await insertTaskCredentials(store.db, cipher, creds('ASIASTOPPED', now + HOUR, 'b'.repeat(32)));
+    await insertTaskCredentials(store.db, cipher, creds('ASIAGONE', now + HOUR, 'c'.repeat(32)));
+    await insertTaskCredentials(store.db, cipher, creds('ASIAOLD', now - 25 * HOUR));
+    await insertTaskCredentials(store.db, cipher, creds('ASIARECENT', now - HOUR));
+    await insertTaskCredentials(store.db, cipher, creds('ASIACURRENT', now + HOUR));
+    await janitor.tick();
+    assert.equal(await getTaskCredentialsByKey(store.db, cipher, 'ASIASTOPPED'), undefined);
+    assert.equal(await getTaskCredentialsByKey(store.db, cipher, 'ASIAGONE'), undefined);
+    assert.equal(await getTaskCredentialsByKey(store.db, cipher, 'ASIAOLD'), undefined);
+    assert.ok(await getTaskCredentialsByKey(store.db, cipher, 'ASIARECENT'));
+    assert.ok(await getTaskCredentialsByKey(store.db, cipher, 'ASIACURRENT'));
+    now += 24 * HOUR;
+    await janitor.tick();
+    assert.equal(await getTaskCredentialsByKey(store.db, cipher, 'ASIARECENT'), undefined);
+    assert.ok(await getTaskCredentialsByKey(store.db, cipher, 'ASIACURRENT'));
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { LinkAlias, SubnetAlias, TaskAlias } from './link-alias.ts';
 import { parseLinkAlias } from './link-alias.ts';
 import type { NetworkNames } from './network-names.ts';
-import type { RulesetSet } from './nft-ruleset.ts';
+import type { HostServiceElement, RulesetSet } from './nft-ruleset.ts';
 
 /** A subnet bridge found on the host. */
 export interface SubnetState {
@@ -37,13 +37,17 @@ export interface NetworkInventory {
   readonly tasks: readonly TaskState[];
   /** Interfaces with a name of this prefix's shape but no alias of ours (a crash between two lines). */
   readonly strayLinks: readonly string[];
-  /** Addresses on `lo` with this prefix's label (the host-service hook). */
+  /** The link holding host service addresses (NetworkNames.hostLink), when it exists. */
+  readonly hostLink: string | undefined;
+  /** The addresses on that link: where host services listen (169.254.170.2). */
   readonly hostAddresses: readonly string[];
   readonly nft: {
     /** Whether the `ip` table exists. */
     readonly table: boolean;
     /** Elements of each set, as nft prints them (`"ng-b…" . 172.31.0.0/20`). */
     readonly sets: Readonly<Partial<Record<RulesetSet, readonly string[]>>>;
+    /** The `host_services` map: which listen port serves tasks' traffic to each address and port. */
+    readonly hostServices: readonly HostServiceElement[];
   };
 }
 
@@ -54,7 +58,7 @@ const Link = z.object({
   ifalias: z.string().optional(),
 });
 
-const LoAddresses = z.array(
+const LinkAddresses = z.array(
   z.object({
     addr_info: z
       .array(z.object({ family: z.string(), local: z.string(), label: z.string().optional() }))
@@ -66,8 +70,8 @@ export interface InventorySources {
   readonly names: NetworkNames;
   /** `ip -j link show` */
   readonly links: unknown;
-  /** `ip -j addr show dev lo` */
-  readonly loopback: unknown;
+  /** `ip -j addr show dev <hostLink>`, or [] when there is no such link. */
+  readonly hostAddrs: unknown;
   /** Entries of /run/netns */
   readonly netnsNames: readonly string[];
   /** `nft -j list table ip <table>`, or undefined when the table does not exist. */
@@ -78,7 +82,7 @@ export interface InventorySources {
 export function buildInventory({
   names,
   links,
-  loopback,
+  hostAddrs,
   netnsNames,
   nftObjects,
 }: InventorySources): NetworkInventory {
@@ -86,13 +90,16 @@ export function buildInventory({
   const subnets: SubnetState[] = [];
   const taskLinks = new Map<string, { link: z.infer<typeof Link>; alias: TaskAlias }>();
   const strayLinks: string[] = [];
+  let hostLink: string | undefined;
   for (const link of parsedLinks) {
     const alias: LinkAlias | undefined = parseLinkAlias(names.aliasTag, link.ifalias);
-    if (alias?.kind === 'subnet') {
+    if (alias?.kind === 'host' && link.ifname === names.hostLink) {
+      hostLink = link.ifname;
+    } else if (alias?.kind === 'subnet') {
       subnets.push(subnetState(link.ifname, alias, link.flags, parsedLinks));
     } else if (alias?.kind === 'task') {
       taskLinks.set(alias.taskId, { link, alias });
-    } else if (names.isOwnInterfaceName(link.ifname)) {
+    } else if (names.isOwnInterfaceName(link.ifname) || link.ifname === names.hostLink) {
       strayLinks.push(link.ifname);
     }
   }
@@ -122,17 +129,23 @@ export function buildInventory({
     const complete = withNetns.has(taskId) && link?.master !== undefined && link.flags.includes('UP');
     tasks.set(taskId, { ...task, complete });
   }
-  const hostAddresses = LoAddresses.parse(loopback).flatMap((entry) =>
-    entry.addr_info
-      .filter((info) => info.family === 'inet' && info.label === names.hostAddressLabel)
-      .map((info) => info.local),
-  );
+  const hostAddresses =
+    hostLink === undefined
+      ? []
+      : LinkAddresses.parse(hostAddrs).flatMap((entry) =>
+          entry.addr_info.filter((info) => info.family === 'inet').map((info) => info.local),
+        );
   return {
     subnets,
     tasks: [...tasks.values()].sort((a, b) => a.taskId.localeCompare(b.taskId)),
     strayLinks,
+    hostLink,
     hostAddresses,
-    nft: { table: nftObjects !== undefined, sets: nftSets(nftObjects ?? []) },
+    nft: {
+      table: nftObjects !== undefined,
+      sets: nftSets(nftObjects ?? []),
+      hostServices: hostServices(nftObjects ?? []),
+    },
   };
 }
 
@@ -163,6 +176,34 @@ function nftSets(objects: readonly unknown[]): Partial<Record<RulesetSet, string
     if (parsed.success) sets[parsed.data.set.name] = (parsed.data.set.elem ?? []).map(formatNftValue);
   }
   return sets;
+}
+
+const ServiceMap = z.object({
+  map: z.object({
+    name: z.literal('host_services'),
+    elem: z
+      .array(
+        z.tuple([
+          z.object({ concat: z.tuple([z.string(), z.enum(['tcp', 'udp']), z.number()]) }),
+          z.object({ concat: z.tuple([z.string(), z.number()]) }),
+        ]),
+      )
+      .optional(),
+  }),
+});
+
+function hostServices(objects: readonly unknown[]): HostServiceElement[] {
+  for (const object of objects) {
+    const parsed = ServiceMap.safeParse(object);
+    if (!parsed.success) continue;
+    return (parsed.data.map.elem ?? []).map(([key, value]) => ({
+      address: key.concat[0],
+      protocol: key.concat[1],
+      port: key.concat[2],
+      listenPort: value.concat[1],
+    }));
+  }
+  return [];
 }
 
 /** Formats a value of nft's JSON (a string, a prefix, a range, a concatenation, an elem with a comment). */

@@ -23,13 +23,19 @@ export interface TaskAlias {
   readonly eniId?: string;
 }
 
-export type LinkAlias = SubnetAlias | TaskAlias;
+/** The host service link (NetworkNames.hostLink), which records nothing but what it is. */
+export interface HostLinkAlias {
+  readonly kind: 'host';
+}
+
+export type LinkAlias = SubnetAlias | TaskAlias | HostLinkAlias;
 
 /**
  * `<tag> <kind> key=value ...`: one line, no quotes needed, well under the kernel's 255 bytes
  * (IFALIASZ), and readable in `ip link` output.
  */
 export function formatLinkAlias(tag: string, alias: LinkAlias): string {
+  if (alias.kind === 'host') return `${tag} host`;
   const fields =
     alias.kind === 'subnet'
       ? [
@@ -61,6 +67,7 @@ export function parseLinkAlias(tag: string, text: string | undefined): LinkAlias
     if (at <= 0) return undefined;
     fields.set(pair.slice(0, at), pair.slice(at + 1));
   }
+  if (kind === 'host') return pairs.length === 0 ? { kind } : undefined;
   if (kind === 'subnet') {
     const subnetId = fields.get('id') ?? '';
     const vpcId = fields.get('vpc') ?? '';

@@ -16,7 +16,7 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
  * - netns `<prefix>-<taskId>` under /run/netns,
  * - host veth `<prefix>-v<hash of taskId>` and bridge `<prefix>-b<hash of subnetId>` (15 characters),
  * - nftables tables `ip <table>` and `bridge <table>`,
- * - the `lo:<prefix>` label on host service addresses.
+ * - `<prefix>-svc`, the port-less bridge that holds host service addresses (169.254.170.2).
  * Interface names are hashes because ids are longer than 15 characters; each interface's alias
  * records what it belongs to, which is what `list()` trusts.
  */
@@ -26,8 +26,12 @@ export class NetworkNames {
   readonly table: string;
   /** First word of every interface alias neargate writes. */
   readonly aliasTag: string;
-  /** Label of the addresses neargate adds to `lo` for host services. */
-  readonly hostAddressLabel: string;
+  /**
+   * The interface that holds this prefix's host service addresses: a bridge without ports, so
+   * that several neargates on one host each hold 169.254.170.2 (on `lo` an address exists once)
+   * and removing one's leaves the others'.
+   */
+  readonly hostLink: string;
   readonly #hashLength: number;
 
   constructor(prefix = 'ng') {
@@ -39,7 +43,7 @@ export class NetworkNames {
     this.prefix = prefix;
     this.table = prefix === 'ng' ? 'neargate' : `neargate_${prefix}`;
     this.aliasTag = `neargate:${prefix}`;
-    this.hostAddressLabel = `lo:${prefix}`;
+    this.hostLink = `${prefix}-svc`;
     this.#hashLength = MAX_INTERFACE_NAME_LENGTH - prefix.length - 2;
   }
 
@@ -63,6 +67,11 @@ export class NetworkNames {
   hostVeth(taskId: string): string {
     checkId('task', taskId);
     return `${this.prefix}-v${this.#hash(`task:${taskId}`)}`;
+  }
+
+  /** An nftables interface name pattern that matches every host veth of this prefix, and nothing else of it. */
+  get hostVethPattern(): string {
+    return `${this.prefix}-v*`;
   }
 
   bridge(subnetId: string): string {

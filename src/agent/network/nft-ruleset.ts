@@ -1,11 +1,14 @@
 /**
  * The nftables scripts neargate applies. Everything lives in two tables of its own (`ip <table>`
  * for filtering and NAT, `bridge <table>` to tag public-IP tasks), so the host's other rules are
- * never flushed. Subnets and VPCs are set elements; no rule changes per subnet or per task.
+ * never flushed. Subnets, VPCs and host services are set and map elements; no rule changes per
+ * subnet, task or service.
  */
 
 export interface RulesetOptions {
   readonly table: string;
+  /** Matches the host veth of every task (`ng-v*`): the ports whose frames must be their task's own. */
+  readonly taskPorts: string;
   /** Interface group of host veths whose task has assignPublicIp=ENABLED. */
   readonly egressGroup: number;
   /** Packet mark bit(s) the bridge table sets on frames from those veths. */
@@ -25,25 +28,46 @@ const SETS = {
 export type RulesetSet = keyof typeof SETS;
 
 /**
+ * What tasks send to `address . protocol . port` on one of this table's bridges goes to
+ * `address . listen port` instead: each neargate on a host listens on its own port, while every
+ * task finds its host services at the well-known one (169.254.170.2:80).
+ */
+const HOST_SERVICES_MAP = 'type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service;';
+
+/** A host service as the `host_services` map holds it. */
+export interface HostServiceElement {
+  readonly address: string;
+  readonly protocol: 'tcp' | 'udp';
+  /** The port tasks connect to. */
+  readonly port: number;
+  /** The port the server listens on, at `address`. */
+  readonly listenPort: number;
+}
+
+/**
  * Creates the tables, sets and chains if missing and rewrites the rules, in one transaction. Safe
  * to run again at any time: sets keep their elements, and a newer neargate replaces older rules.
  */
-export function baseRulesetScript({ table, egressGroup, egressMark }: RulesetOptions): string {
+export function baseRulesetScript({ table, taskPorts, egressGroup, egressMark }: RulesetOptions): string {
   const mark = `0x${egressMark.toString(16).padStart(8, '0')}`;
   const hasEgressMark = `meta mark & ${mark} == ${mark}`;
   const ip = `ip ${table}`;
   const lines = [`add table ${ip}`];
   for (const [name, spec] of Object.entries(SETS)) lines.push(`add set ${ip} ${name} { ${spec} }`);
+  lines.push(`add map ${ip} host_services { ${HOST_SERVICES_MAP} }`);
   const baseChains = {
+    prerouting: 'type nat hook prerouting priority dstnat; policy accept;',
     forward: 'type filter hook forward priority filter; policy accept;',
     input: 'type filter hook input priority filter; policy accept;',
     postrouting: 'type nat hook postrouting priority srcnat; policy accept;',
   };
   for (const [name, spec] of Object.entries(baseChains)) lines.push(`add chain ${ip} ${name} { ${spec} }`);
-  const chains = ['forward', 'input', 'postrouting', 'from_task', 'to_task', 'task_to_host'];
-  for (const name of chains.slice(3)) lines.push(`add chain ${ip} ${name}`);
+  const chains = ['prerouting', 'forward', 'input', 'postrouting', 'from_task', 'to_task', 'task_to_host'];
+  for (const name of chains.slice(4)) lines.push(`add chain ${ip} ${name}`);
   for (const name of chains) lines.push(`flush chain ${ip} ${name}`);
   const rules: Array<[string, string]> = [
+    // DNAT keeps the task's own address as the source, which is how a host service knows its caller.
+    ['prerouting', 'iifname @bridges dnat ip to ip daddr . meta l4proto . th dport map @host_services'],
     ['forward', 'iifname @bridges jump from_task'],
     ['forward', 'oifname @bridges jump to_task'],
     // A task may only send from its own subnet's addresses, so the VPC and NAT decisions below
@@ -60,7 +84,11 @@ export function baseRulesetScript({ table, egressGroup, egressMark }: RulesetOpt
     ['input', 'iifname @bridges jump task_to_host'],
     ['task_to_host', 'ct state established,related accept'],
     ['task_to_host', 'iifname . ip daddr @gateways accept comment "own subnet gateway"'],
-    ['task_to_host', 'ip daddr @host_addrs accept comment "host services (metadata endpoint)"'],
+    // Only the services mapped above: not whatever else listens on the host (sshd on 0.0.0.0:22).
+    [
+      'task_to_host',
+      'ct status dnat ip daddr @host_addrs accept comment "host services (metadata endpoint)"',
+    ],
     ['task_to_host', `${hasEgressMark} accept`],
     ['task_to_host', 'ip saddr @nat_subnets accept'],
     ['task_to_host', 'counter drop comment "host addresses outside the VPC"'],
@@ -72,10 +100,21 @@ export function baseRulesetScript({ table, egressGroup, egressMark }: RulesetOpt
   // Routed packets reach the ip family with the bridge as input interface, so the task's own veth
   // is only visible here. Priority -300 runs before br_netfilter hands the packet to the IP hooks.
   const bridge = `bridge ${table}`;
+  const port = `iifname "${taskPorts}"`;
   lines.push(
     `add table ${bridge}`,
+    `add set ${bridge} task_macs { type ifname . ether_addr; }`,
+    `add set ${bridge} task_ips { type ifname . ipv4_addr; }`,
     `add chain ${bridge} prerouting { type filter hook prerouting priority -300; policy accept; }`,
     `flush chain ${bridge} prerouting`,
+    // A task sends from its own MAC and address only. Without this, one could take over another
+    // task's address in its subnet (a forged source, a poisoned ARP cache, a MAC the bridge learns
+    // on the wrong port) and be answered in its place, by its peers and by host services that know
+    // their callers by address (the metadata and credentials endpoint).
+    `add rule ${bridge} prerouting ${port} iifname . ether saddr != @task_macs counter drop comment "spoofed MAC"`,
+    `add rule ${bridge} prerouting ${port} ether type ip iifname . ip saddr != @task_ips counter drop comment "spoofed address"`,
+    `add rule ${bridge} prerouting ${port} ether type arp iifname . arp saddr ip != @task_ips counter drop comment "spoofed ARP"`,
+    `add rule ${bridge} prerouting ${port} ether type arp iifname . arp saddr ether != @task_macs counter drop comment "spoofed ARP"`,
     `add rule ${bridge} prerouting iifgroup ${egressGroup} meta mark set meta mark | ${mark}`,
   );
   return `${lines.join('\n')}\n`;
@@ -123,6 +162,61 @@ export function removeSubnetScript(table: string, subnet: SubnetElements, lastIn
 export function hostAddressScript(table: string, op: 'add' | 'remove', ipv4: string): string {
   const lines =
     op === 'add' ? [element('add', table, 'host_addrs', ipv4)] : removeElement(table, 'host_addrs', ipv4);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Maps tasks' traffic to `service.address:port` onto the server's listen port. `current` is
+ * the listen port the map holds for that key now, if any: nft 1.0.6 cannot replace an element.
+ */
+export function exposeServiceScript(
+  table: string,
+  service: HostServiceElement,
+  current: number | undefined,
+): string {
+  if (current === service.listenPort) return '';
+  const lines: string[] = [];
+  if (current !== undefined)
+    lines.push(`delete element ip ${table} host_services { ${serviceKey(service)} }`);
+  lines.push(
+    `add element ip ${table} host_services { ${serviceKey(service)} : ${service.address} . ${service.listenPort} }`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Stops mapping a service; `present` says whether the map holds it (deleting a missing key fails). */
+export function unexposeServiceScript(
+  table: string,
+  service: Omit<HostServiceElement, 'listenPort'>,
+  present: boolean,
+): string {
+  return present ? `delete element ip ${table} host_services { ${serviceKey(service)} }\n` : '';
+}
+
+/** Empties the service map: servers map their services again as they start. */
+export function flushServicesScript(table: string): string {
+  return `flush map ip ${table} host_services\n`;
+}
+
+function serviceKey(service: Omit<HostServiceElement, 'listenPort'>): string {
+  return `${service.address} . ${service.protocol} . ${service.port}`;
+}
+
+/** A task's host veth, and the MAC and address its frames must come from. */
+export interface TaskPortElements {
+  readonly hostVeth: string;
+  readonly macAddress: string;
+  readonly ipv4: string;
+}
+
+/** Lets a task's veth send as the task (add), or forgets it (remove); either is a no-op when done. */
+export function taskPortScript(table: string, op: 'add' | 'remove', port: TaskPortElements): string {
+  const macs = `bridge ${table} task_macs { "${port.hostVeth}" . ${port.macAddress} }`;
+  const ips = `bridge ${table} task_ips { "${port.hostVeth}" . ${port.ipv4} }`;
+  const lines =
+    op === 'add'
+      ? [`add element ${macs}`, `add element ${ips}`]
+      : [`add element ${macs}`, `delete element ${macs}`, `add element ${ips}`, `delete element ${ips}`];
   return `${lines.join('\n')}\n`;
 }
 

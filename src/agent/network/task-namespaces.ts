@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Ip } from './ip.ts';
-import type { LinkAlias } from './link-alias.ts';
+import type { LinkAlias, TaskAlias } from './link-alias.ts';
 import { formatLinkAlias, parseLinkAlias } from './link-alias.ts';
 import { NetworkError } from './network-error.ts';
 import type { NetworkNames } from './network-names.ts';
@@ -175,24 +175,32 @@ export class TaskNamespaces {
     return info;
   }
 
-  /** Removes the task's veth pair and namespace in one `ip` process; what is gone is skipped. */
-  async delete(taskId: string, options: CallOptions = {}): Promise<void> {
+  /**
+   * Removes the task's veth pair and namespace in one `ip` process; what is gone is skipped.
+   * Returns what the veth's alias said of the task, when there was one.
+   */
+  async delete(taskId: string, options: CallOptions = {}): Promise<TaskAlias | undefined> {
     // A veth without an alias was made by a create that stopped before its next line: ours too.
     const owns = (alias: LinkAlias | undefined) =>
       alias === undefined || (alias.kind === 'task' && alias.taskId === taskId);
-    await this.#remove(taskId, owns, options);
+    return this.#remove(taskId, owns, options);
   }
 
   async #remove(
     taskId: string,
     owns: (alias: LinkAlias | undefined) => boolean,
     options: CallOptions = {},
-  ): Promise<void> {
+  ): Promise<TaskAlias | undefined> {
     const netnsName = this.#names.netnsName(taskId);
     const netnsPath = this.#names.netnsPath(taskId);
     const hostVeth = this.#names.hostVeth(taskId);
-    const vethIsOurs = async () =>
-      existsSync(`/sys/class/net/${hostVeth}`) && owns(await readAlias(this.#names.aliasTag, hostVeth));
+    let seen: TaskAlias | undefined;
+    const vethIsOurs = async () => {
+      if (!existsSync(`/sys/class/net/${hostVeth}`)) return false;
+      const alias = await readAlias(this.#names.aliasTag, hostVeth);
+      if (alias?.kind === 'task') seen = alias;
+      return owns(alias);
+    };
     const lines: string[] = [];
     if (await vethIsOurs()) lines.push(`link del ${hostVeth}`);
     if (existsSync(netnsPath)) lines.push(`netns del ${netnsName}`);
@@ -202,6 +210,7 @@ export class TaskNamespaces {
       // Another caller may have removed them meanwhile; only what is still there is a failure.
       if ((await vethIsOurs()) || existsSync(netnsPath)) throw error;
     }
+    return seen?.taskId === taskId ? seen : undefined;
   }
 
   async #readEth0(netnsName: string, options: CallOptions) {

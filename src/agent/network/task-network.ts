@@ -15,8 +15,13 @@ import {
   addSubnetScript,
   baseRulesetScript,
   deleteTablesScript,
+  exposeServiceScript,
+  flushServicesScript,
+  type HostServiceElement,
   hostAddressScript,
   removeSubnetScript,
+  taskPortScript,
+  unexposeServiceScript,
 } from './nft-ruleset.ts';
 import { networkCommand } from './run-command.ts';
 import { checkSubnetConflicts, foreignRouteBlocks } from './subnet-conflicts.ts';
@@ -49,6 +54,13 @@ export interface TaskNetworkOptions {
   readonly egressMark?: number;
 }
 
+/**
+ * A service on the host that tasks reach at `address:port`, whatever their egress, with their
+ * own IP as the source: the server listens at `address:listenPort`, a port of its own, so that
+ * several neargates on one host each serve their tasks at 169.254.170.2:80.
+ */
+export type HostService = HostServiceElement;
+
 /** A subnet as realised on the host. */
 export interface SubnetInfo {
   readonly subnetId: string;
@@ -79,6 +91,8 @@ export class TaskNetwork {
   /** Subnet changes check the host's other subnets first, so they run one at a time. */
   #subnetQueue: Promise<unknown> = Promise.resolve();
   readonly #tasks: TaskNamespaces;
+  /** The services this instance exposes, by key, so restore() maps them again. */
+  readonly #services = new Map<string, HostService>();
 
   constructor(options: TaskNetworkOptions = {}) {
     this.names = new NetworkNames(options.prefix);
@@ -193,7 +207,13 @@ export class TaskNetwork {
     const subnet = resolveSubnet(eni.subnet, this.names);
     checkTaskEni(eni, subnet);
     await this.ensureSubnet(eni.subnet, options);
-    return this.#tasks.create(taskId, eni, subnet, options);
+    // Beside making the veth (no task process runs before both are done): what it sends is the task's.
+    const port = { hostVeth: this.names.hostVeth(taskId), macAddress: eni.macAddress, ipv4: eni.ipv4 };
+    const [info] = await Promise.all([
+      this.#tasks.create(taskId, eni, subnet, options),
+      this.#nft.apply(taskPortScript(this.names.table, 'add', port), options),
+    ]);
+    return info;
   }
 
   /**
@@ -201,34 +221,81 @@ export class TaskNetwork {
    * the namespace alive but lose their interface. Removing what is gone is not an error.
    */
   async deleteTaskNetns(taskId: string, options: CallOptions = {}): Promise<void> {
-    await this.#tasks.delete(taskId, options);
+    const alias = await this.#tasks.delete(taskId, options);
+    const hostVeth = this.names.hostVeth(taskId);
+    const ports = alias
+      ? [{ hostVeth, macAddress: alias.macAddress, ipv4: alias.ipv4 }]
+      : await this.#taskPorts(hostVeth, options);
+    const script = ports.map((port) => taskPortScript(this.names.table, 'remove', port)).join('');
+    await this.#nft.apply(script, options).catch((error: unknown) => {
+      // After a teardown or `nft flush ruleset` there is nothing to forget.
+      if (!isMissingTable(error)) throw error;
+    });
   }
 
   /**
-   * The hook for host services tasks must reach whatever their egress, such as the task metadata
-   * endpoint 169.254.170.2: puts the address on `lo` (label `lo:<prefix>`) and lets tasks send to
-   * it. A server listening there sees each task's own IP as the source.
+   * Puts a host service address (169.254.170.2) on this prefix's host link, a bridge without
+   * ports, and lets tasks reach the services exposed there. Servers bind it before they expose.
    */
   async ensureHostAddress(ipv4: string, options: CallOptions = {}): Promise<void> {
     checkHostAddress(ipv4);
     await this.#ensureBase();
-    await this.#ip.batch([`addr replace ${ipv4}/32 dev lo label ${this.names.hostAddressLabel}`], options);
+    await this.#ensureHostLink(options);
+    await this.#ip.batch([`addr replace ${ipv4}/32 dev ${this.names.hostLink}`], options);
     await this.#nft.apply(hostAddressScript(this.names.table, 'add', ipv4), options);
   }
 
+  /** Removes a host service address, and every service exposed at it. */
   async removeHostAddress(ipv4: string, options: CallOptions = {}): Promise<void> {
     checkHostAddress(ipv4);
-    const { hostAddresses } = await this.list(options);
-    if (hostAddresses.includes(ipv4)) await this.#ip.batch([`addr del ${ipv4}/32 dev lo`], options);
-    if (await this.#tableExists(options)) {
-      await this.#nft.apply(hostAddressScript(this.names.table, 'remove', ipv4), options);
+    for (const [key, service] of this.#services) if (service.address === ipv4) this.#services.delete(key);
+    const inventory = await this.list(options);
+    if (inventory.hostAddresses.includes(ipv4)) {
+      await this.#ip.batch([`addr del ${ipv4}/32 dev ${this.names.hostLink}`], options);
+    }
+    if (inventory.nft.table) {
+      const script = inventory.nft.hostServices
+        .filter((service) => service.address === ipv4)
+        .map((service) => unexposeServiceScript(this.names.table, service, true))
+        .join('');
+      await this.#nft.apply(script + hostAddressScript(this.names.table, 'remove', ipv4), options);
     }
   }
 
   /**
-   * Re-applies sysctls, the base ruleset and every subnet found on the host. For agent start, and
-   * for when `list().nft.table` is false because something ran `nft flush ruleset` (a firewall
-   * reload does): until then tasks keep running without VPC isolation or NAT.
+   * Sends what tasks of this prefix send to `service.address:port` to `address:listenPort`,
+   * replacing an earlier listen port for the same address and port. Ensures the address first;
+   * the server should already listen there.
+   */
+  async exposeHostService(service: HostService, options: CallOptions = {}): Promise<void> {
+    checkHostService(service);
+    await this.ensureHostAddress(service.address, options);
+    this.#services.set(serviceKey(service), service);
+    await this.#serialized(async () => {
+      const current = (await this.#exposed(options)).find((s) => serviceKey(s) === serviceKey(service));
+      await this.#nft.apply(exposeServiceScript(this.names.table, service, current?.listenPort), options);
+    });
+  }
+
+  /** Stops sending tasks' traffic for `address:port` anywhere; the address stays. */
+  async removeHostService(
+    service: Omit<HostService, 'listenPort'>,
+    options: CallOptions = {},
+  ): Promise<void> {
+    this.#services.delete(serviceKey(service));
+    await this.#serialized(async () => {
+      if (!(await this.#tableExists(options))) return;
+      const present = (await this.#exposed(options)).some((s) => serviceKey(s) === serviceKey(service));
+      await this.#nft.apply(unexposeServiceScript(this.names.table, service, present), options);
+    });
+  }
+
+  /**
+   * Re-applies sysctls, the base ruleset, every subnet and host address found on the host, and the
+   * services this instance exposes (a new agent's servers expose theirs again as they start: the
+   * listen ports of an earlier process are dropped). For agent start, and for when
+   * `list().nft.table` is false because something ran `nft flush ruleset` (a firewall reload
+   * does): until then tasks keep running without VPC isolation, NAT or host services.
    */
   async restore(options: CallOptions = {}): Promise<NetworkInventory> {
     this.#base = undefined;
@@ -240,15 +307,36 @@ export class TaskNetwork {
         options,
       );
     }
-    if (inventory.subnets.length === 0) await this.#ensureBase();
+    await this.#ensureBase();
+    const services = [...this.#services.values()];
+    const script = [
+      ...inventory.tasks.flatMap((task) =>
+        task.hostVeth && task.eni
+          ? [
+              taskPortScript(this.names.table, 'add', {
+                hostVeth: task.hostVeth,
+                macAddress: task.eni.macAddress,
+                ipv4: task.eni.ipv4,
+              }),
+            ]
+          : [],
+      ),
+      ...inventory.hostAddresses.map((address) => hostAddressScript(this.names.table, 'add', address)),
+      flushServicesScript(this.names.table),
+      ...services.map((service) => exposeServiceScript(this.names.table, service, undefined)),
+    ].join('');
+    await this.#serialized(() => this.#nft.apply(script, options));
     return inventory;
   }
 
   /** What this prefix has on the host, for a restarted agent to adopt or clean up. */
   async list(options: CallOptions = {}): Promise<NetworkInventory> {
-    const [links, loopback, netnsNames, nftObjects] = await Promise.all([
+    const hostLink = this.names.hostLink;
+    const [links, hostAddrs, netnsNames, nftObjects] = await Promise.all([
       this.#ip.json(['link', 'show'], options),
-      this.#ip.json(['addr', 'show', 'dev', 'lo'], options),
+      existsSync(`/sys/class/net/${hostLink}`)
+        ? this.#ip.json(['addr', 'show', 'dev', hostLink], options).catch(() => [])
+        : [],
       readdir(NETNS_DIR).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return [];
         throw error;
@@ -258,12 +346,12 @@ export class TaskNetwork {
         throw error;
       }),
     ]);
-    return buildInventory({ names: this.names, links, loopback, netnsNames, nftObjects });
+    return buildInventory({ names: this.names, links, hostAddrs, netnsNames, nftObjects });
   }
 
   /**
-   * Removes everything of this prefix: task namespaces and veths, bridges, host addresses and the
-   * nftables tables. Leaves ip_forward on, as other software may rely on it.
+   * Removes everything of this prefix: task namespaces and veths, bridges, the host service link
+   * with its addresses, and the nftables tables. Leaves ip_forward on, as other software may rely on it.
    */
   async teardown(options: CallOptions = {}): Promise<void> {
     await this.#serialized(async () => {
@@ -274,16 +362,20 @@ export class TaskNetwork {
       for (const task of inventory.tasks)
         if (task.netnsPath) lines.push(`netns del ${this.names.netnsName(task.taskId)}`);
       for (const subnet of inventory.subnets) lines.push(`link del ${subnet.bridge}`);
-      for (const address of inventory.hostAddresses) lines.push(`addr del ${address}/32 dev lo`);
+      if (inventory.hostLink !== undefined) lines.push(`link del ${inventory.hostLink}`);
       try {
         await this.#ip.batch(lines, { ...options, force: true });
       } catch (error) {
         const left = await this.list(options);
-        if (left.tasks.length + left.strayLinks.length + left.subnets.length + left.hostAddresses.length > 0)
+        if (
+          left.tasks.length + left.strayLinks.length + left.subnets.length > 0 ||
+          left.hostLink !== undefined
+        )
           throw error;
       }
       await this.#nft.apply(deleteTablesScript(this.names.table), options);
       this.#ensured.clear();
+      this.#services.clear();
       this.#base = undefined;
     });
   }
@@ -294,6 +386,7 @@ export class TaskNetwork {
       await this.#nft.apply(
         baseRulesetScript({
           table: this.names.table,
+          taskPorts: this.names.hostVethPattern,
           egressGroup: this.#egressGroup,
           egressMark: this.#egressMark,
         }),
@@ -303,6 +396,55 @@ export class TaskNetwork {
       throw error;
     });
     return this.#base;
+  }
+
+  /** Makes the host service link: a bridge without ports, up, without IPv6. */
+  async #ensureHostLink(options: CallOptions): Promise<void> {
+    const link = this.names.hostLink;
+    if (!existsSync(`/sys/class/net/${link}`)) {
+      await this.#ip.batch([`link add ${link} type bridge`], options).catch((error: unknown) => {
+        // Another call made it meanwhile.
+        if (!existsSync(`/sys/class/net/${link}`)) throw error;
+      });
+    }
+    await writeSysctl(['net', 'ipv6', 'conf', link, 'disable_ipv6'], '1');
+    await this.#ip.batch(
+      [
+        `link set ${link} alias "${formatLinkAlias(this.names.aliasTag, { kind: 'host' })}"`,
+        `link set ${link} up`,
+      ],
+      options,
+    );
+  }
+
+  /** The MACs and addresses the bridge table lets a veth send from (when its alias is gone). */
+  async #taskPorts(hostVeth: string, options: CallOptions) {
+    const objects = await this.#nft
+      .json(['list', 'table', 'bridge', this.names.table], options)
+      .catch((error: unknown) => {
+        if (isMissingTable(error)) return [];
+        throw error;
+      });
+    const elements = (set: string) =>
+      objects.flatMap((o) => {
+        const s = (o as { set?: { name?: string; elem?: { concat?: [string, string] }[] } }).set;
+        if (s?.name !== set) return [];
+        return (s.elem ?? []).flatMap((e) => (e.concat?.[0] === hostVeth ? [e.concat[1]] : []));
+      });
+    const macs = elements('task_macs');
+    const ips = elements('task_ips');
+    return macs.flatMap((macAddress) => ips.map((ipv4) => ({ hostVeth, macAddress, ipv4 })));
+  }
+
+  async #exposed(options: CallOptions): Promise<readonly HostService[]> {
+    const objects = await this.#nft.json(['list', 'map', 'ip', this.names.table, 'host_services'], options);
+    return buildInventory({
+      names: this.names,
+      links: [],
+      hostAddrs: [],
+      netnsNames: [],
+      nftObjects: objects,
+    }).nft.hostServices;
   }
 
   async #tableExists(options: CallOptions): Promise<boolean> {
@@ -318,7 +460,8 @@ export class TaskNetwork {
   /** The subnet bridges of this prefix, from their aliases. */
   async #subnetsOnHost(options: CallOptions): Promise<readonly SubnetState[]> {
     const links = await this.#ip.json(['link', 'show'], options);
-    return buildInventory({ names: this.names, links, loopback: [], netnsNames: [], nftObjects: [] }).subnets;
+    return buildInventory({ names: this.names, links, hostAddrs: [], netnsNames: [], nftObjects: [] })
+      .subnets;
   }
 
   #serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -344,3 +487,19 @@ function isMissingTable(error: unknown): boolean {
 function checkHostAddress(ipv4: string): void {
   if (!isIpv4(ipv4)) throw new NetworkError('InvalidSpec', `Invalid IPv4 address '${ipv4}'`, { ipv4 });
 }
+
+function checkHostService(service: HostService): void {
+  checkHostAddress(service.address);
+  for (const port of [service.port, service.listenPort]) {
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw new NetworkError('InvalidSpec', `Invalid port '${port}'`, { port });
+    }
+  }
+  if (service.protocol !== 'tcp' && service.protocol !== 'udp') {
+    throw new NetworkError('InvalidSpec', `Invalid protocol '${String(service.protocol)}'`, {
+      protocol: service.protocol,
+    });
+  }
+}
+
+const serviceKey = (s: Omit<HostService, 'listenPort'>) => `${s.address} ${s.protocol} ${s.port}`;

@@ -42,13 +42,15 @@ export interface ExecResult {
   readonly timedOut: boolean;
 }
 
-/** CPU, memory and pids use of a container's cgroup, from `runc events --stats`. */
+/** CPU, memory, pids and block I/O use of a container's cgroup, from `runc events --stats`. */
 export interface ContainerStats {
   readonly cpu: {
     readonly totalNs: number;
     readonly userNs: number;
     readonly kernelNs: number;
+    /** Empty on cgroup v2, which keeps no per-cpu usage. */
     readonly perCpuNs: readonly number[];
+    readonly periods: number;
     readonly throttledPeriods: number;
     readonly throttledTimeNs: number;
   };
@@ -60,8 +62,20 @@ export interface ContainerStats {
     /** Page cache that can be reclaimed: what `docker stats` subtracts from usage. */
     readonly inactiveFileBytes: number;
     readonly failCount: number;
+    /** memory.stat as the kernel words it (v1: `cache`, `rss`, `total_rss`...; v2: `anon`, `file`...). */
+    readonly raw: Readonly<Record<string, number>>;
   };
   readonly pids: { readonly current: number; readonly limit: number | null };
+  /** Block I/O entries per kind (`ioServiceBytesRecursive` ...), as runc reads them. */
+  readonly blkio: Readonly<Record<string, readonly BlkioEntry[]>>;
+}
+
+/** One line of a blkio (v1) or io.stat (v2) counter. */
+export interface BlkioEntry {
+  readonly major: number;
+  readonly minor: number;
+  readonly op: string;
+  readonly value: number;
 }
 
 // Limits at or past this are the kernel's "unlimited" (v1 prints 2^63 rounded down to a page).
@@ -228,12 +242,23 @@ export function parseRuncStats(event: unknown): ContainerStats {
   const limit = (value: unknown) =>
     typeof value === 'number' && value > 0 && value < UNLIMITED ? value : null;
   const raw = data.memory?.raw ?? {};
+  const blkio: Record<string, BlkioEntry[]> = {};
+  for (const [kind, entries] of Object.entries(data.blkio ?? {})) {
+    if (!Array.isArray(entries)) continue;
+    blkio[kind] = entries.map((e: Record<string, unknown>) => ({
+      major: num(e.major),
+      minor: num(e.minor),
+      op: typeof e.op === 'string' ? e.op : '',
+      value: num(e.value),
+    }));
+  }
   return {
     cpu: {
       totalNs: num(data.cpu?.usage?.total),
       userNs: num(data.cpu?.usage?.user),
       kernelNs: num(data.cpu?.usage?.kernel),
       perCpuNs: Array.isArray(data.cpu?.usage?.percpu) ? data.cpu.usage.percpu.map(num) : [],
+      periods: num(data.cpu?.throttling?.periods),
       throttledPeriods: num(data.cpu?.throttling?.throttled_periods),
       throttledTimeNs: num(data.cpu?.throttling?.throttled_time),
     },
@@ -243,7 +268,12 @@ export function parseRuncStats(event: unknown): ContainerStats {
       limitBytes: limit(data.memory?.usage?.limit),
       inactiveFileBytes: num(raw.total_inactive_file ?? raw.inactive_file),
       failCount: num(data.memory?.usage?.failcnt),
+      raw: Object.fromEntries(Object.entries(raw).filter(([, v]) => typeof v === 'number')) as Record<
+        string,
+        number
+      >,
     },
     pids: { current: num(data.pids?.current), limit: limit(data.pids?.limit) },
+    blkio,
   };
 }

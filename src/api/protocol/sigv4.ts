@@ -13,11 +13,20 @@ export interface SignedBy {
   sessionToken?: string;
 }
 
-/** Looks up the secret of an access key, or undefined when the key is unknown. */
-export type SecretLookup = (accessKeyId: string) => Promise<string | undefined>;
+/** What the verifier needs to know of an access key. */
+export interface SigningKey {
+  secretAccessKey: string;
+  /** Temporary credentials' session token, which every request they sign must carry. */
+  sessionToken?: string;
+  /** When temporary credentials stop working, epoch ms. */
+  expiresAt?: number;
+}
+
+/** Looks up an access key, or undefined when the key is unknown. */
+export type KeyLookup = (accessKeyId: string) => Promise<SigningKey | undefined>;
 
 export interface VerifyOptions {
-  lookupSecret: SecretLookup;
+  lookupKey: KeyLookup;
   now: number;
   /** Accept any well-formed signature without checking it (development only). */
   acceptAnySignature: boolean;
@@ -26,6 +35,8 @@ export interface VerifyOptions {
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** ECS refuses header signatures more than 5 minutes from its clock. */
 const MAX_SKEW_MS = 5 * 60_000;
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+const EXPIRED_TOKEN = 'The security token included in the request is expired';
 const BAD_SIGNATURE =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
@@ -44,7 +55,9 @@ interface Parsed {
 
 /**
  * Verifies an AWS Signature Version 4, in the Authorization header or as a presigned query,
- * by rebuilding the canonical request from the client's own list of signed headers.
+ * by rebuilding the canonical request from the client's own list of signed headers. Temporary
+ * credentials are checked as AWS checks them: their session token must come with the request
+ * (and no token with a long-term key), and they must not have expired.
  */
 export async function verifySigV4(req: HttpRequest, opts: VerifyOptions): Promise<SignedBy> {
   const p = parse(req);
@@ -57,14 +70,14 @@ export async function verifySigV4(req: HttpRequest, opts: VerifyOptions): Promis
   };
   checkTime(p, opts.now);
   if (opts.acceptAnySignature) return signedBy;
-  const secret = await opts.lookupSecret(p.accessKeyId);
-  if (secret === undefined) {
-    throw protocolError(
-      'UnrecognizedClientException',
-      'The security token included in the request is invalid.',
-    );
+  const found = await opts.lookupKey(p.accessKeyId);
+  if (found === undefined || !sameToken(found.sessionToken, p.sessionToken)) {
+    throw protocolError('UnrecognizedClientException', INVALID_TOKEN);
   }
-  const key = signingKey(secret, p.date, p.region, p.service);
+  if (found.expiresAt !== undefined && found.expiresAt <= opts.now) {
+    throw protocolError('ExpiredTokenException', EXPIRED_TOKEN);
+  }
+  const key = signingKey(found.secretAccessKey, p.date, p.region, p.service);
   const scope = `${p.date}/${p.region}/${p.service}/aws4_request`;
   for (const payloadHash of payloadHashes(req, p)) {
     const canonical = canonicalRequest(req, p, payloadHash);
@@ -74,6 +87,13 @@ export async function verifySigV4(req: HttpRequest, opts: VerifyOptions): Promis
     if (given.length === expected.length && timingSafeEqual(given, expected)) return signedBy;
   }
   throw protocolError('InvalidSignatureException', BAD_SIGNATURE);
+}
+
+function sameToken(expected: string | undefined, given: string | undefined): boolean {
+  if (expected === undefined || given === undefined) return expected === given;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function parse(req: HttpRequest): Parsed {

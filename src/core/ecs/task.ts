@@ -31,6 +31,11 @@ export interface TaskPlan {
   memoryMiB: number;
   network: EniPlan;
   capacityProvider: 'FARGATE' | 'FARGATE_SPOT';
+  /**
+   * The id in AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (`/v2/credentials/<id>`) of a task with a
+   * role, fixed for its life; the credentials behind it are renewed.
+   */
+  credentialsId?: string;
 }
 
 /** A task as the store keeps it. */

@@ -35,13 +35,15 @@ describe('buildInventory', () => {
       flags: ['UP'],
       ifalias: subnetAlias.replace('nt9', 'ng'),
     },
+    { ifname: names.hostLink, flags: ['UP'], ifalias: formatLinkAlias(names.aliasTag, { kind: 'host' }) },
+    // Another neargate's host link holds the same address; it is not ours.
+    { ifname: 'ng-svc', flags: ['UP'], ifalias: 'neargate:ng host' },
   ];
-  const loopback = [
+  const hostAddrs = [
     {
       addr_info: [
-        { family: 'inet', local: '127.0.0.1', label: 'lo' },
-        { family: 'inet', local: '169.254.170.2', label: 'lo:nt9' },
-        { family: 'inet', local: '169.254.170.3', label: 'lo:ng' },
+        { family: 'inet', local: '169.254.170.2', prefixlen: 32 },
+        { family: 'inet', local: '169.254.169.253', prefixlen: 32 },
       ],
     },
   ];
@@ -56,13 +58,24 @@ describe('buildInventory', () => {
       },
     },
     { set: { name: 'vpc_internal' } },
+    {
+      map: {
+        name: 'host_services',
+        type: ['ipv4_addr', 'inet_proto', 'inet_service'],
+        map: 'ipv4_addr . inet_service',
+        elem: [
+          [{ concat: ['169.254.169.253', 'udp', 53] }, { concat: ['169.254.169.253', 40_001] }],
+          [{ concat: ['169.254.170.2', 'tcp', 80] }, { concat: ['169.254.170.2', 40_000] }],
+        ],
+      },
+    },
   ];
 
   it('tells complete tasks, half-made ones, subnets and strays apart, for this prefix only', () => {
     const inventory = buildInventory({
       names,
       links,
-      loopback,
+      hostAddrs,
       netnsNames: ['nt9-t1', 'nt9-t2', 'ng-t3', 'cni-x'],
       nftObjects,
     });
@@ -95,10 +108,15 @@ describe('buildInventory', () => {
       { taskId: 't2', netnsPath: '/run/netns/nt9-t2', complete: false },
     ]);
     assert.deepEqual(inventory.strayLinks, [names.hostVeth('crashed')]);
-    assert.deepEqual(inventory.hostAddresses, ['169.254.170.2']);
+    assert.equal(inventory.hostLink, names.hostLink);
+    assert.deepEqual(inventory.hostAddresses, ['169.254.170.2', '169.254.169.253']);
     assert.deepEqual(inventory.nft, {
       table: true,
       sets: { bridges: [bridge], bridge_subnets: [`${bridge} . 10.9.1.0/24`], vpc_internal: [] },
+      hostServices: [
+        { address: '169.254.169.253', protocol: 'udp', port: 53, listenPort: 40_001 },
+        { address: '169.254.170.2', protocol: 'tcp', port: 80, listenPort: 40_000 },
+      ],
     });
   });
 
@@ -106,10 +124,11 @@ describe('buildInventory', () => {
     const inventory = buildInventory({
       names,
       links: [],
-      loopback: [],
+      hostAddrs: [],
       netnsNames: [],
       nftObjects: undefined,
     });
-    assert.deepEqual(inventory.nft, { table: false, sets: {} });
+    assert.deepEqual(inventory.nft, { table: false, sets: {}, hostServices: [] });
+    assert.equal(inventory.hostLink, undefined);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import type { AssignPublicIp, SubnetSpec } from '../../../src/agent/network/network-spec.ts';
 import type { TaskNetworkInfo } from '../../../src/agent/network/task-namespaces.ts';
@@ -9,6 +10,7 @@ import {
   hostGet,
   hostLeftovers,
   hostTestSkipReason,
+  inNetns,
   joinNetns,
   Processes,
   pingIn,
@@ -162,21 +164,129 @@ describe('TaskNetwork on a real host', { skip: hostTestSkipReason() }, () => {
     assert.notEqual(viaOutside.code, 0, `${outside} answered: ${viaOutside.stdout}`);
   });
 
-  it('lets every task reach a host service address (the metadata endpoint hook), seen with its own IP', async () => {
+  it("maps host services onto a listen port of their own, keeping each task's IP as the source", async () => {
+    const listenPort = 18_232;
     await network.ensureHostAddress(hostServiceAddress);
-    await processes.httpd(undefined, `${hostServiceAddress}:80`, 'metadata');
+    await processes.httpd(undefined, `${hostServiceAddress}:${listenPort}`, 'metadata');
+    await processes.httpd(undefined, `${hostServiceAddress}:${listenPort + 1}`, 'not exposed');
     await waitFor(
-      'the host service',
-      async () => (await hostGet(`http://${hostServiceAddress}/`)) === 'metadata',
+      'the host services',
+      async () =>
+        (await hostGet(`http://${hostServiceAddress}:${listenPort}/`)) === 'metadata' &&
+        (await hostGet(`http://${hostServiceAddress}:${listenPort + 1}/`)) === 'not exposed',
     );
+    await network.exposeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp', listenPort });
     for (const taskId of ['a1', 'b1']) {
       const result = await wgetIn(task(taskId).netnsName, `http://${hostServiceAddress}/cgi-bin/whoami`);
       assert.equal(result.stdout, task(taskId).ipv4, result.stderr);
     }
-    assert.deepEqual((await network.list()).hostAddresses, [hostServiceAddress]);
+    // A task without egress reaches what is exposed, not what else listens at the address.
+    const unexposed = await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}:${listenPort + 1}/`);
+    assert.notEqual(unexposed.code, 0, `answered: ${unexposed.stdout}`);
+
+    // Exposing again with another listen port replaces the mapping (a restarted server's new port).
+    await network.exposeHostService({
+      address: hostServiceAddress,
+      port: 80,
+      protocol: 'tcp',
+      listenPort: listenPort + 1,
+    });
+    assert.equal((await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`)).stdout, 'not exposed');
+    const inventory = await network.list();
+    assert.deepEqual(inventory.hostAddresses, [hostServiceAddress]);
+    assert.deepEqual(inventory.nft.hostServices, [
+      { address: hostServiceAddress, protocol: 'tcp', port: 80, listenPort: listenPort + 1 },
+    ]);
+
+    await network.removeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp' });
+    assert.notEqual((await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`)).code, 0);
+    assert.deepEqual((await network.list()).nft.hostServices, []);
+  });
+
+  it('maps UDP host services too (a DNS server for tasks)', async () => {
+    const server = createSocket('udp4');
+    const seen: string[] = [];
+    server.on('message', (_message, from) => seen.push(from.address));
+    await new Promise<void>((resolve) => server.bind(0, hostServiceAddress, resolve));
+    try {
+      const listenPort = server.address().port;
+      await network.exposeHostService({ address: hostServiceAddress, port: 53, protocol: 'udp', listenPort });
+      // The server never answers: what counts is that the query reached it, from the task's own IP.
+      await inNetns(task('a1').netnsName, ['busybox', 'nslookup', 'example.test', hostServiceAddress], {
+        timeoutMs: 1_000,
+      });
+      await waitFor('the DNS query', async () => seen.length > 0);
+      assert.equal(seen[0], task('a1').ipv4);
+    } finally {
+      server.close();
+      await network.removeHostService({ address: hostServiceAddress, port: 53, protocol: 'udp' });
+    }
+  });
+
+  it('restores what a flush removed: host addresses and the services this instance exposes', async () => {
+    const listenPort = 18_234;
+    await processes.httpd(undefined, `${hostServiceAddress}:${listenPort}`, 'restored');
+    await waitFor(
+      'the restored service',
+      async () => (await hostGet(`http://${hostServiceAddress}:${listenPort}/`)) === 'restored',
+    );
+    await network.exposeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp', listenPort });
+    // What a firewall reload does: both tables gone, with every element.
+    await run('nft', ['delete', 'table', 'ip', network.names.table]);
+    await run('nft', ['delete', 'table', 'bridge', network.names.table]);
+    assert.notEqual((await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`)).code, 0);
+    await network.restore();
+    const result = await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`);
+    assert.equal(result.stdout, 'restored', result.stderr);
+    // A restored VPC still isolates: the base ruleset and subnets came back too.
+    assert.notEqual((await wgetIn(task('b1').netnsName, `http://${task('a1').ipv4}/`)).code, 0);
     await network.removeHostAddress(hostServiceAddress);
     assert.notEqual((await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`)).code, 0);
-    assert.deepEqual((await network.list()).hostAddresses, []);
+    const inventory = await network.list();
+    assert.deepEqual([inventory.hostAddresses, inventory.nft.hostServices], [[], []]);
+  });
+
+  it('lets no task send as another of its subnet: not with its address, nor with its MAC too', async () => {
+    const listenPort = 18_235;
+    await network.ensureHostAddress(hostServiceAddress);
+    await processes.httpd(undefined, `${hostServiceAddress}:${listenPort}`, 'who');
+    await waitFor(
+      'the whoami service',
+      async () => (await hostGet(`http://${hostServiceAddress}:${listenPort}/`)) === 'who',
+    );
+    await network.exposeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp', listenPort });
+    const whoami = `http://${hostServiceAddress}/cgi-bin/whoami`;
+    const victim = task('a1');
+    const thief = task('a1b');
+    const inThief = (args: string[]) => run('ip', ['-n', thief.netnsName, ...args]);
+    const become = async (ipv4: string, mac: string) => {
+      await inThief(['link', 'set', 'eth0', 'down']);
+      await inThief(['link', 'set', 'eth0', 'address', mac]);
+      await inThief(['addr', 'flush', 'dev', 'eth0']);
+      await inThief(['addr', 'add', `${ipv4}/24`, 'dev', 'eth0']);
+      await inThief(['link', 'set', 'eth0', 'up']);
+      await inThief(['route', 'replace', 'default', 'via', thief.gateway, 'dev', 'eth0']);
+    };
+    try {
+      await become(victim.ipv4, thief.macAddress);
+      assert.notEqual(
+        (await wgetIn(thief.netnsName, whoami)).code,
+        0,
+        'answered with the address of another task',
+      );
+      await become(victim.ipv4, victim.macAddress);
+      assert.notEqual(
+        (await wgetIn(thief.netnsName, whoami)).code,
+        0,
+        'answered with the MAC of another task',
+      );
+    } finally {
+      await become(thief.ipv4, thief.macAddress);
+    }
+    // Both are themselves again: the attempts changed nothing on the host (its ARP cache, the bridge).
+    assert.equal((await wgetIn(thief.netnsName, whoami)).stdout, thief.ipv4);
+    assert.equal((await wgetIn(victim.netnsName, whoami)).stdout, victim.ipv4);
+    await network.removeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp' });
   });
 
   it('lists what it made, and after deletes and teardown nothing is left', async () => {

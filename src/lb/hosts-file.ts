@@ -53,9 +53,16 @@ export class HostsFile {
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((e) => `${e.address}\t${e.name}`)
       .join('\n');
-    if (lines === this.#written) return this.#queue as Promise<void>;
+    if (lines === this.#written) return this.#serialized(async () => {});
     this.#written = lines;
-    return this.#serialized(() => this.#rewrite(lines));
+    return this.#serialized(async () => {
+      try {
+        await this.#rewrite(lines);
+      } catch (error) {
+        this.#written = undefined; // try again next time
+        throw error;
+      }
+    });
   }
 
   /** Removes this owner's block. */

@@ -159,7 +159,12 @@ export class LbDnsServer {
         this.#options.log.debug({ err, upstream }, 'DNS upstream did not answer');
       }
     }
-    return errorReply(message, SERVFAIL);
+    return dnsPacket.encode({
+      type: 'response',
+      id: query.id ?? 0,
+      flags: QR | ((query.flags ?? 0) & RD) | RA | SERVFAIL,
+      questions: query.questions ?? [],
+    });
   }
 
   #forwardUdp(message: Buffer, upstream: { host: string; port: number }): Promise<Buffer> {
@@ -233,7 +238,7 @@ function withLength(message: Buffer): Buffer {
   return out;
 }
 
-/** The query sent back with an error code and no records (the header and question kept). */
+/** The header of a query it cannot read, sent back with an error code and no sections. */
 function errorReply(message: Buffer, rcode: number): Buffer {
   const reply = Buffer.from(message.subarray(0, 12));
   const flags = reply.readUInt16BE(2);

@@ -69,6 +69,17 @@ const DROP_RESPONSE = new Set([
   'upgrade',
 ]);
 
+/** Bodies up to this size that arrive with their head are written with it in one buffer. */
+const SMALL_BODY_BYTES = 16 * 1024;
+
+/** `head` (latin1) followed by `body[from, to)`, in one new buffer. */
+function withHead(head: string, body: Buffer, from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafe(head.length + to - from);
+  out.write(head, 0, 'latin1');
+  body.copy(out, head.length, from, to);
+  return out;
+}
+
 /** ALB answers 463 to a request whose X-Forwarded-For holds more than 30 addresses. */
 const MAX_FORWARDED_FOR = 30;
 
@@ -134,6 +145,7 @@ export class AlbConnection implements UpstreamOwner {
     socket.on('drain', () => {
       const up = this.#up;
       if (up !== null && (this.#resPhase === R_BODY || this.#phase === TUNNEL)) up.socket.resume();
+      else if (this.#phase === HEAD) this.#next();
     });
     socket.on('timeout', () => this.#onTimeout());
     socket.on('error', () => socket.destroy());
@@ -429,6 +441,24 @@ export class AlbConnection implements UpstreamOwner {
     this.#up = up;
     this.#resPhase = R_HEAD;
     this.#resBuf = null;
+    const buf = this.#buf;
+    const length = this.#bodyLeft;
+    if (
+      !this.#reqDone &&
+      this.#reqChunks === null &&
+      buf !== null &&
+      buf.length >= length &&
+      length <= SMALL_BODY_BYTES
+    ) {
+      // A small body that came with its head: one write to the target.
+      up.write(withHead(this.#upHead, buf, 0, length));
+      this.#buf = length < buf.length ? buf.subarray(length) : null;
+      this.#bodyLeft = 0;
+      this.#reqDone = true;
+      this.#phase = WAIT;
+      if (this.#buf !== null) this.#socket.pause();
+      return;
+    }
     up.socket.cork();
     up.write(this.#upHead, 'latin1');
     if (this.#reqDone) {
@@ -649,6 +679,19 @@ export class AlbConnection implements UpstreamOwner {
 
     const socket = this.#socket;
     this.#resPhase = R_BODY;
+    if (
+      this.#framing === F_LENGTH &&
+      rest + this.#resLeft <= buf.length &&
+      this.#resLeft <= SMALL_BODY_BYTES
+    ) {
+      // The usual small answer, all in one read: one buffer, one write system call.
+      const end = rest + this.#resLeft;
+      socket.write(withHead(out, buf, rest, end));
+      this.#resLeft = 0;
+      if (end < buf.length) this.#upReusable = false;
+      this.#endResponse();
+      return;
+    }
     socket.cork();
     socket.write(out, 'latin1');
     if (this.#framing === F_NONE || (this.#framing === F_LENGTH && this.#resLeft === 0)) {
@@ -664,7 +707,7 @@ export class AlbConnection implements UpstreamOwner {
     const sticky = this.#appSticky!;
     this.#appSticky = null;
     const prefix = `${sticky.cookieName}=`;
-    const set = res.names.some((n, i) => n === 'set-cookie' && res.values[i]!.startsWith(prefix));
+    const set = res.setCookies.some((c) => c.startsWith(prefix));
     if (!set && !sticky.stuck) return '';
     const services = this.#listener.services;
     const now = services.now();
@@ -797,6 +840,13 @@ export class AlbConnection implements UpstreamOwner {
       return;
     }
     this.#phase = HEAD;
+    // A client that sends requests faster than it reads the answers waits for them to drain.
+    if (this.#socket.writableNeedDrain) this.#socket.pause();
+    else this.#next();
+  }
+
+  /** Takes the next request: the one already read (pipelined), or reads on. */
+  #next(): void {
     if (this.#buf !== null) this.#parse();
     if (this.#phase === HEAD) this.#socket.resume();
   }

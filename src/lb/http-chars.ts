@@ -16,6 +16,16 @@ export function isToken(text: string): boolean {
   return true;
 }
 
+/** Whether `text[from, to)` is a non-empty token, without slicing it out. */
+export function isTokenAt(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
 /** Whether a header value holds a control character other than tab (a CR or LF above all). */
 export function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {

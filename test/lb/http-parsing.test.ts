@@ -85,6 +85,9 @@ test('a response head: status, framing (chunked wins over a length), keep-alive'
   assert.ok(old && !old.keepAlive && old.contentLength === -1 && !old.chunked, 'HTTP/1.0: until close');
   assert.equal(parseResponseHead('HTTP/1.1 200 OK\r\nBad Header: x'), undefined);
   assert.equal(parseResponseHead('ICY 200 OK'), undefined);
+  assert.equal(parseResponseHead('HTTP/1.1 1e2 Odd'), undefined);
+  assert.equal(parseResponseHead('HTTP/1.1 2000 OK'), undefined);
+  assert.equal(parseResponseHead('HTTP/1.1 204')?.status, 204, 'no reason phrase');
   assert.equal(parseResponseHead('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2'), undefined);
 });
 

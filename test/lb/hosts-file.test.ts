@@ -64,6 +64,18 @@ test("a server's block holds its names; the user's lines and live servers' block
   assert.equal(await readFile(path, 'utf8'), USER, 'back to the user’s file exactly');
 });
 
+test('after a crash: a lock left by a dead process is taken over, the dead server’s block replaced on restart', async (t) => {
+  const path = await tempHosts(t, USER);
+  const crashed = new HostsFile({ path, owner: '/var/lib/ng', pid: 4242, isAlive: () => true });
+  await crashed.write([{ address: '127.5.0.1', name: 'old.elb.amazonaws.com' }]);
+  await writeFile(`${path}.neargate-lock`, '4242'); // it died holding the lock
+  const restarted = new HostsFile({ path, owner: '/var/lib/ng', pid: 4343, isAlive: (pid) => pid === 4343 });
+  await restarted.write([{ address: '127.5.0.2', name: 'new.elb.amazonaws.com' }]);
+  const text = await readFile(path, 'utf8');
+  assert.ok(!text.includes('old.elb') && text.includes('127.5.0.2\tnew.elb.amazonaws.com'), text);
+  await assert.rejects(readFile(`${path}.neargate-lock`), { code: 'ENOENT' }, 'the lock is released');
+});
+
 test('concurrent writers on one hosts file lose nothing (the lock serialises them)', async (t) => {
   const path = await tempHosts(t, USER);
   const writers = Array.from(

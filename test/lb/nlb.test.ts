@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import type { LbPlan, LoadBalancerPlan, TargetGroupPlan, TargetPlan } from '../../src/lb/lb-plan.ts';
@@ -113,7 +114,7 @@ test('TCP passthrough: bytes both ways, a half-close passed on, round robin over
   );
 });
 
-test('NLB health: TCP checks, healthy only after the healthy threshold, a closed port unhealthy; no target resets the flow', async (t) => {
+test('NLB health: TCP checks (a closed port unhealthy), healthy only after the healthy threshold; no target resets the flow', async (t) => {
   const a = await echoServer('a');
   t.after(() => a.server.close());
   const closed = createServer();
@@ -122,14 +123,7 @@ test('NLB health: TCP checks, healthy only after the healthy threshold, a closed
   await new Promise((r) => closed.close(r));
   const dp = dataPlane(t);
   const { address, port } = freeListenerAddress();
-  const checks = {
-    ...quickChecks,
-    protocol: 'TCP' as const,
-    path: '',
-    matcher: '',
-    healthyThreshold: 3,
-    intervalMs: 1_000,
-  };
+  const tcpChecks = { ...quickChecks, protocol: 'TCP' as const, path: '', matcher: '', healthyThreshold: 3 };
   await dp.apply({
     targetGroups: [
       tcpGroup(
@@ -137,19 +131,17 @@ test('NLB health: TCP checks, healthy only after the healthy threshold, a closed
           { id: '127.0.0.1', port: a.port },
           { id: '127.0.0.1', port: refusedPort },
         ],
-        { healthCheck: checks },
+        { healthCheck: tcpChecks },
       ),
     ],
     loadBalancers: [nlb(address, port)],
   });
   const stateOf = (p: number) => dp.targetHealth(TG).find((h) => h.port === p)!.state;
-  await until(() => a.accepted() >= 1, 'the first check');
-  assert.equal(stateOf(a.port), 'initial', 'an NLB target needs the healthy threshold, not one check');
   await until(
     () => stateOf(a.port) === 'healthy' && stateOf(refusedPort) === 'unhealthy',
     'one healthy, one unhealthy',
   );
-  assert.ok(a.accepted() >= 3);
+  assert.ok(a.accepted() >= 3, 'three connects before healthy');
   const bad = dp.targetHealth(TG).find((h) => h.port === refusedPort)!;
   assert.equal(bad.reason, 'Target.FailedHealthChecks');
   assert.equal(bad.description, 'Health checks failed');
@@ -161,6 +153,34 @@ test('NLB health: TCP checks, healthy only after the healthy threshold, a closed
     (e: NodeJS.ErrnoException) => e.code,
   );
   assert.equal(error, 'ECONNRESET', 'no target: the flow is reset');
+});
+
+test('a new NLB target stays initial until the healthy threshold of passing checks (one check is not enough)', async (t) => {
+  // HTTP checks of a TCP group, answered one at a time, so each step is seen.
+  const waiting: import('node:http').ServerResponse[] = [];
+  const http = createHttpServer((_req, res) => waiting.push(res));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const res of waiting) res.destroy();
+    http.close();
+  });
+  const checkPort = (http.address() as AddressInfo).port;
+  const a = await echoServer('a');
+  t.after(() => a.server.close());
+  const dp = dataPlane(t);
+  const { address, port } = freeListenerAddress();
+  const checks = { ...quickChecks, port: checkPort, timeoutMs: 60_000, healthyThreshold: 3 };
+  await dp.apply({
+    targetGroups: [tcpGroup([{ id: '127.0.0.1', port: a.port }], { healthCheck: checks })],
+    loadBalancers: [nlb(address, port)],
+  });
+  const state = () => dp.targetHealth(TG)[0]!.state;
+  for (let passed = 0; passed < 3; passed++) {
+    assert.equal(state(), 'initial', `after ${passed} passing checks`);
+    await until(() => waiting.length > 0, 'a health check');
+    waiting.shift()!.end('ok');
+  }
+  await until(() => state() === 'healthy', 'healthy after the third');
 });
 
 test('a flow to a draining target goes on until the delay ends, then is cut; new flows go elsewhere', async (t) => {

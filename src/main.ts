@@ -13,6 +13,7 @@ import type { ApiDeps } from './api/operation.ts';
 import { secretsManagerService } from './api/secretsmanager/secrets-manager-service.ts';
 import { createHttpServer } from './api/server.ts';
 import { ssmService } from './api/ssm/ssm-service.ts';
+import { stsService } from './api/sts/sts-service.ts';
 import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
 import { Janitor } from './control/janitor.ts';
@@ -158,6 +159,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         ecrService({ registry, tokens, proxyEndpoint: () => url }),
         secretsManagerService({ cipher }),
         ssmService({ cipher }),
+        stsService(),
       ],
       auth: new Authenticator({
         store,

@@ -1,3 +1,4 @@
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { TestNeargate } from './neargate.ts';
@@ -15,3 +16,7 @@ export const secretsClient = (ng: TestNeargate, region?: string) =>
 
 /** The AWS SDK's SSM client pointed at a test server. */
 export const ssmClient = (ng: TestNeargate, region?: string) => new SSMClient(options(ng, region));
+
+/** The AWS SDK's ELBv2 client (awsQuery) pointed at a test server. */
+export const elbv2Client = (ng: TestNeargate, region?: string) =>
+  new ElasticLoadBalancingV2Client(options(ng, region));

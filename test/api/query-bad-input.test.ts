@@ -253,6 +253,9 @@ for (const name of SERVICES) {
       }
       assert.equal((await call('NotAnAction', [])).code, 'InvalidAction');
       assert.equal((await call('', [])).code, 'MissingAction');
+      const huge = await call(Object.keys(model.operations)[0]!, [['Name', 'x'.repeat(3 * 1024 * 1024)]]);
+      assert.equal(huge.status, 413);
+      assert.equal(huge.code, 'RequestEntityTooLarge', 'a body over the limit is answered in XML too');
     });
 
     test('every operation neargate has, every wrong input', async (t) => {

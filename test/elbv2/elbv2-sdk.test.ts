@@ -15,7 +15,7 @@ import {
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
   ModifyRuleCommand,
   ModifyTargetGroupAttributesCommand,
@@ -407,6 +407,23 @@ for (const place of storePlaces('elbv2_sdk'))
         ).name,
         'TargetGroupAssociationLimitException',
       );
+    });
+
+    test('a wrong secret is refused in Query words, before anything else is read', async () => {
+      const wrong = new ElasticLoadBalancingV2Client({
+        endpoint: ng.url,
+        region: ng.region,
+        credentials: { accessKeyId: ng.accessKeyId, secretAccessKey: 'wrong' },
+        maxAttempts: 1,
+      });
+      const err = (await rejection(
+        wrong.send(new DescribeLoadBalancersCommand({ PageSize: 0 })),
+      )) as unknown as {
+        name: string;
+        $metadata: { httpStatusCode?: number };
+      };
+      assert.equal(err.name, 'SignatureDoesNotMatch');
+      assert.equal(err.$metadata.httpStatusCode, 403);
     });
 
     test('waiters: a target deregistered, load balancers deleted', async () => {

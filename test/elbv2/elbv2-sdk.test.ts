@@ -409,6 +409,28 @@ for (const place of storePlaces('elbv2_sdk'))
       );
     });
 
+    test('load balancers made at the same time get addresses of their own; the same one asked at once is made once', async () => {
+      const made = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          elb.send(
+            new CreateLoadBalancerCommand({ Name: `race-${i}`, Type: 'network', Subnets: ['subnet-a'] }),
+          ),
+        ),
+      );
+      const arns = made.map((m) => m.LoadBalancers![0]!.LoadBalancerArn!);
+      const rows = await ng.store.db.selectFrom('load_balancers').select(['arn', 'address']).execute();
+      const addresses = rows.filter((r) => arns.includes(r.arn)).map((r) => r.address);
+      assert.equal(new Set(addresses).size, 8, addresses.join(' '));
+      const same = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          elb.send(
+            new CreateLoadBalancerCommand({ Name: 'race-same', Type: 'network', Subnets: ['subnet-a'] }),
+          ),
+        ),
+      );
+      assert.equal(new Set(same.map((m) => m.LoadBalancers![0]!.LoadBalancerArn)).size, 1);
+    });
+
     test('a wrong secret is refused in Query words, before anything else is read', async () => {
       const wrong = new ElasticLoadBalancingV2Client({
         endpoint: ng.url,

@@ -12,7 +12,7 @@ import { allocateLoopbackAddress } from '../../core/elbv2/lb-address.ts';
 import { loadBalancerAttributeSpecs } from '../../core/elbv2/lb-attributes.ts';
 import { checkLoadBalancerName, loadBalancerDnsName } from '../../core/elbv2/lb-names.ts';
 import type { Wire } from '../../core/wire.ts';
-import { isUniqueViolation } from '../../store/conflicts.ts';
+import { retryOnConflict } from '../../store/conflicts.ts';
 import {
   countLoadBalancers,
   getLoadBalancerByName,
@@ -127,17 +127,3 @@ export async function createLoadBalancer(
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join('\0') === [...b].sort().join('\0');
-
-/**
- * Runs a write again when it lost a race for a unique key (a name, or a loopback address) to
- * another request: the next attempt sees the winner's row.
- */
-export async function retryOnConflict<T>(write: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (err) {
-      if (!isUniqueViolation(err) || attempt >= 3) throw err;
-    }
-  }
-}

@@ -13,6 +13,7 @@ import { checkTargetGroupName } from '../../core/elbv2/lb-names.ts';
 import { isHttpProtocol, targetGroupAttributeSpecs } from '../../core/elbv2/tg-attributes.ts';
 import { ServiceError } from '../../core/service-error.ts';
 import type { Wire } from '../../core/wire.ts';
+import { retryOnConflict } from '../../store/conflicts.ts';
 import { getVpc } from '../../store/networks.ts';
 import { putTags } from '../../store/tags.ts';
 import {
@@ -22,7 +23,6 @@ import {
   loadBalancersOfTargetGroups,
 } from '../../store/target-groups.ts';
 import type { OperationContext } from '../operation.ts';
-import { retryOnConflict } from './create-load-balancer.ts';
 import { targetGroupView } from './elbv2-views.ts';
 
 /** ELB's quota of target groups in a region. */

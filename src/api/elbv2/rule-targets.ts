@@ -27,7 +27,7 @@ export async function resolveActions(
 ): Promise<RuleAction[]> {
   const actions = parseActions(input, lb.type);
   const arns = forwardedGroups(actions);
-  for (const arn of arns) checkArn(scope, arn, 'targetgroup');
+  // Every ARN must be one; those of another account or region name nothing.
   const found = await getTargetGroups(
     tx,
     arns.filter((a) => checkArn(scope, a, 'targetgroup')),

@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { LbType } from '../core/elbv2/elbv2-arn.ts';
 import type { LbScheme, LbState, LbZone, LoadBalancerRecord } from '../core/elbv2/elbv2-records.ts';
 import type { Scope } from '../core/scope.ts';
 import type { Database, LoadBalancerRow } from './schema.ts';
+import type { Dialect } from './store.ts';
 
 /** What a load balancer row keeps in its doc. */
 interface LoadBalancerDoc {
@@ -171,6 +172,16 @@ export async function loadBalancersOfHost(db: Kysely<Database>, host: string): P
     .orderBy('arn')
     .execute();
   return rows.map(toRecord);
+}
+
+/**
+ * Holds a host's loopback addresses until the transaction ends, so load balancers made at the
+ * same time take addresses one after the other instead of all racing for the same next one.
+ * PostgreSQL takes a transaction-scoped advisory lock; SQLite has one writer anyway.
+ */
+export async function lockHostAddresses(db: Kysely<Database>, dialect: Dialect, host: string): Promise<void> {
+  if (dialect === 'postgres')
+    await sql`select pg_advisory_xact_lock(hashtext(${`lb-addresses/${host}`}))`.execute(db);
 }
 
 /** The loopback addresses a host's load balancers hold, and the one given out last. */

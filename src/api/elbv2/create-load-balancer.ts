@@ -18,6 +18,7 @@ import {
   getLoadBalancerByName,
   heldAddresses,
   insertLoadBalancer,
+  lockHostAddresses,
 } from '../../store/load-balancers.ts';
 import { putTags } from '../../store/tags.ts';
 import type { OperationContext } from '../operation.ts';
@@ -91,6 +92,7 @@ export async function createLoadBalancer(
           'TooManyLoadBalancers',
           "You've reached the limit on the number of load balancers for your Amazon Web Services account.",
         );
+      await lockHostAddresses(tx, ctx.deps.store.dialect, ctx.deps.host.id);
       const held = await heldAddresses(tx, ctx.deps.host.id);
       const address = allocateLoopbackAddress(parseCidr(ctx.deps.lb.addressBlock), held.held, held.last);
       if (!address)

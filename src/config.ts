@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isCidr } from './core/cidr.ts';
 
 /** Everything neargate can be told, resolved once into one frozen object. */
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
   readonly imagePullBehavior: 'prefer-cached' | 'default' | 'always';
   /** Registries (host:port) pulled from over plain HTTP, besides loopback ones. */
   readonly insecureRegistries: readonly string[];
+  /** The loopback block each load balancer of this host takes its own address from. */
+  readonly lbAddressBlock: string;
 }
 
 export interface ConfigOptions {
@@ -62,6 +65,7 @@ export interface ConfigOptions {
   registryAuth?: string | undefined;
   imagePullBehavior?: string | undefined;
   insecureRegistries?: readonly string[] | undefined;
+  lbAddressBlock?: string | undefined;
 }
 
 const options = z.object({
@@ -108,6 +112,11 @@ const options = z.object({
   insecureRegistries: z
     .array(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be host or host:port'))
     .default([]),
+  lbAddressBlock: z
+    .string()
+    .regex(/^127\.\d+\.\d+\.\d+\/(1[6-9]|2[0-8])$/, 'must be a block of 127.0.0.0/8 from /16 to /28')
+    .refine(isCidr, 'must be a block of 127.0.0.0/8 from /16 to /28, without host bits')
+    .default('127.100.0.0/16'),
 });
 
 /** The data directory when none is given: the system's for root, the user's otherwise. */
@@ -140,6 +149,7 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       registryAuth: env.NEARGATE_REGISTRY_AUTH,
       imagePullBehavior: env.NEARGATE_IMAGE_PULL_BEHAVIOR,
       insecureRegistries: env.NEARGATE_INSECURE_REGISTRIES?.split(',').filter(Boolean),
+      lbAddressBlock: env.NEARGATE_LB_ADDRESS_BLOCK,
     }),
     ...stripUndefined(opts),
   });
@@ -176,6 +186,7 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
     registryAuth: o.registryAuth,
     imagePullBehavior: o.imagePullBehavior,
     insecureRegistries: Object.freeze([...o.insecureRegistries]),
+    lbAddressBlock: o.lbAddressBlock,
   });
 }
 

@@ -11,15 +11,18 @@ import { TASK_METADATA_ADDRESS } from './agent/metadata/task-metadata-server.ts'
 import { Authenticator, rootPrincipal } from './api/auth.ts';
 import { ecrService } from './api/ecr/ecr-service.ts';
 import { ecsService } from './api/ecs/ecs-service.ts';
+import { elbv2Service } from './api/elbv2/elbv2-service.ts';
 import { ApiGateway } from './api/gateway.ts';
 import { logsService } from './api/logs/logs-service.ts';
 import type { ApiDeps } from './api/operation.ts';
 import { secretsManagerService } from './api/secretsmanager/secrets-manager-service.ts';
 import { createHttpServer } from './api/server.ts';
 import { ssmService } from './api/ssm/ssm-service.ts';
+import { stsService } from './api/sts/sts-service.ts';
 import { adminSocket } from './cli/admin-client.ts';
 import type { Config } from './config.ts';
 import { Janitor } from './control/janitor.ts';
+import { LbReconciler } from './control/lb-reconciler.ts';
 import { LogShipper } from './control/log-shipper.ts';
 import { ServiceScheduler } from './control/service-scheduler.ts';
 import { SpotInterrupter } from './control/spot-interrupter.ts';
@@ -28,6 +31,7 @@ import { TaskReconciler } from './control/task-reconciler.ts';
 import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
+import type { LbDataPlane } from './lb/lb-plan.ts';
 import { BlobStorage } from './registry/blob-storage.ts';
 import { localRegistry } from './registry/local-source.ts';
 import { Registry } from './registry/registry.ts';
@@ -57,6 +61,8 @@ export interface Neargate {
   readonly services: ServiceScheduler;
   readonly janitor: Janitor;
   readonly registry: Registry;
+  /** Feeds the load balancer data plane; absent when the host runs none (load balancers stay provisioning). */
+  readonly loadBalancers: LbReconciler | undefined;
   close(): Promise<void>;
 }
 
@@ -66,6 +72,11 @@ export interface StartOptions {
   ids?: Ids;
   /** Uniform in [0, 1), for what neargate picks at random (Spot interruptions). */
   random?: () => number;
+  /**
+   * The load balancer data plane (src/lb/) of this host. Without one, load balancers are made and
+   * described but stay `provisioning` and carry no traffic. It stays the caller's to close.
+   */
+  lbDataPlane?: LbDataPlane;
 }
 
 /** The composition root: the one place that picks concrete parts and wires them together. */
@@ -161,6 +172,15 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         for (const id of ids) tasks.wake(id);
       },
     });
+    const loadBalancers = opts.lbDataPlane
+      ? new LbReconciler({
+          store,
+          clock,
+          log: log.child({ part: 'lb' }),
+          hostId,
+          dataPlane: opts.lbDataPlane,
+        })
+      : undefined;
     const deps: ApiDeps = {
       store,
       clock,
@@ -172,6 +192,11 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       wakeService: (scope, cluster, name) => services.wake({ scope, cluster, name }),
       host,
       defaultVpcCidrs,
+      lb: {
+        addressBlock: config.lbAddressBlock,
+        ...(opts.lbDataPlane && { dataPlane: opts.lbDataPlane }),
+        wake: () => loadBalancers?.wake(),
+      },
     };
     const gateway = new ApiGateway({
       services: [
@@ -180,6 +205,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         ecrService({ registry, tokens, proxyEndpoint: () => url }),
         secretsManagerService({ cipher }),
         ssmService({ cipher }),
+        elbv2Service(),
+        stsService(),
       ],
       auth: new Authenticator({
         store,
@@ -210,6 +237,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     await tasks.start();
     await logs.start();
     await services.start();
+    await loadBalancers?.start();
     janitor.start();
     spot.start();
     const admin = await startAdminServer({
@@ -244,6 +272,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       janitor,
       // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
       registry,
+      loadBalancers,
       async close() {
         stopListening(taskApi);
         await http.close();
@@ -252,6 +281,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         janitor.stop();
         spot.stop();
         await services.stop();
+        await loadBalancers?.stop();
         await tasks.stop();
         await logs.stop();
         await agent?.close();

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.ts';
 import type { Ids } from '../core/ids.ts';
 import type { Scope } from '../core/scope.ts';
+import type { LbDataPlane } from '../lb/lb-plan.ts';
 import type { Store } from '../store/store.ts';
 
 /** What operations share for the life of the server. */
@@ -18,6 +19,18 @@ export interface ApiDeps {
   host: { id: string; cpuUnits: number; memoryMiB: number };
   /** CIDRs for default VPCs, tried in order; each VPC on a host needs its own. */
   defaultVpcCidrs: readonly string[];
+  /** Load balancing on this host. */
+  lb: LoadBalancingDeps;
+}
+
+/** What the ELBv2 operations need besides the store. */
+export interface LoadBalancingDeps {
+  /** The loopback block (within 127.0.0.0/8) load balancers' addresses are taken from. */
+  addressBlock: string;
+  /** The data plane, for what its health checks found; absent when this host runs none. */
+  dataPlane?: Pick<LbDataPlane, 'targetHealth'>;
+  /** Told of every load balancing write, so the plan reaches the data plane at once. */
+  wake(): void;
 }
 
 /** One request as an operation sees it: who asks, where, and when. */

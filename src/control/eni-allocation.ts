@@ -24,8 +24,11 @@ const DEFAULT_SUBNET_PREFIX = 20;
 
 export const SUBNET_ID = /^subnet-[0-9a-zA-Z]{1,32}$/;
 
-/** The account's default VPC in this region, made on first use. */
-async function defaultVpc(tx: Kysely<Database>, ctx: LaunchContext): Promise<VpcRow> {
+/** The account's default VPC in this region, made on first use (ELB target groups take it too). */
+export async function defaultVpc(
+  tx: Kysely<Database>,
+  ctx: Pick<LaunchContext, 'scope' | 'now' | 'ids' | 'defaultVpcCidrs'>,
+): Promise<VpcRow> {
   const found = await getDefaultVpc(tx, ctx.scope);
   if (found) return found;
   const taken = (await allVpcCidrs(tx)).map(parseCidr);

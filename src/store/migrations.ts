@@ -436,6 +436,114 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0009-load-balancers': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('load_balancers')
+          .addColumn('arn', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('scheme', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('host', key, (c) => c.notNull())
+          .addColumn('address', key, (c) => c.notNull())
+          .addColumn('dns_name', 'text', (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('load_balancers_by_name')
+          .on('load_balancers')
+          .columns(['account', 'region', 'name'])
+          .unique()
+          .execute();
+        // A loopback address is held by one load balancer of a host at a time.
+        await db.schema
+          .createIndex('load_balancers_by_address')
+          .on('load_balancers')
+          .columns(['host', 'address'])
+          .unique()
+          .execute();
+        await db.schema
+          .createTable('target_groups')
+          .addColumn('arn', key, (c) => c.primaryKey())
+          .addColumn('account', key, (c) => c.notNull())
+          .addColumn('region', key, (c) => c.notNull())
+          .addColumn('name', key, (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('updated_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('target_groups_by_name')
+          .on('target_groups')
+          .columns(['account', 'region', 'name'])
+          .unique()
+          .execute();
+        await db.schema
+          .createTable('lb_listeners')
+          .addColumn('arn', key, (c) => c.primaryKey())
+          .addColumn('load_balancer_arn', key, (c) => c.notNull())
+          .addColumn('port', 'integer', (c) => c.notNull())
+          .addColumn('protocol', 'text', (c) => c.notNull())
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('lb_listeners_by_port')
+          .on('lb_listeners')
+          .columns(['load_balancer_arn', 'port'])
+          .unique()
+          .execute();
+        // The default rule of a listener has no priority; the others' are unique per listener.
+        await db.schema
+          .createTable('lb_rules')
+          .addColumn('arn', key, (c) => c.primaryKey())
+          .addColumn('listener_arn', key, (c) => c.notNull())
+          .addColumn('load_balancer_arn', key, (c) => c.notNull())
+          .addColumn('priority', 'integer')
+          .addColumn('doc', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('lb_rules_by_priority')
+          .on('lb_rules')
+          .columns(['listener_arn', 'priority'])
+          .unique()
+          .execute();
+        await db.schema
+          .createIndex('lb_rules_by_load_balancer')
+          .on('lb_rules')
+          .column('load_balancer_arn')
+          .execute();
+        // Which target groups each rule forwards to: what makes a group used, and by which load balancer.
+        await db.schema
+          .createTable('lb_rule_target_groups')
+          .addColumn('rule_arn', key, (c) => c.notNull())
+          .addColumn('target_group_arn', key, (c) => c.notNull())
+          .addColumn('load_balancer_arn', key, (c) => c.notNull())
+          .addPrimaryKeyConstraint('lb_rule_target_groups_pk', ['rule_arn', 'target_group_arn'])
+          .execute();
+        await db.schema
+          .createIndex('lb_rule_target_groups_by_target_group')
+          .on('lb_rule_target_groups')
+          .columns(['target_group_arn', 'load_balancer_arn'])
+          .execute();
+        await db.schema
+          .createTable('lb_targets')
+          .addColumn('target_group_arn', key, (c) => c.notNull())
+          .addColumn('target_id', key, (c) => c.notNull())
+          .addColumn('port', 'integer', (c) => c.notNull())
+          .addColumn('availability_zone', 'text')
+          .addColumn('registered_at', time, (c) => c.notNull())
+          .addColumn('draining_until', time)
+          .addPrimaryKeyConstraint('lb_targets_pk', ['target_group_arn', 'target_id', 'port'])
+          .execute();
+      },
+    },
   };
 }
 

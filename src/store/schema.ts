@@ -35,6 +35,13 @@ export interface Database {
   log_events: LogEventRow;
   log_cursors: LogCursorRow;
   task_credentials: TaskCredentialRow;
+
+  load_balancers: LoadBalancerRow;
+  target_groups: TargetGroupRow;
+  lb_listeners: ListenerRow;
+  lb_rules: ListenerRuleRow;
+  lb_rule_target_groups: RuleTargetGroupRow;
+  lb_targets: LbTargetRow;
 }
 
 export interface AccessKeyRow {
@@ -391,4 +398,76 @@ export interface TaskCredentialRow {
   token_ciphertext: string;
   issued_at: number;
   expires_at: number;
+}
+
+/** An ELBv2 load balancer (application or network). */
+export interface LoadBalancerRow {
+  arn: string;
+  account: string;
+  region: string;
+  name: string;
+  /** application or network. */
+  type: string;
+  /** internet-facing or internal. */
+  scheme: string;
+  /** provisioning until the host's data plane runs it, then active. */
+  state: string;
+  /** The host whose data plane runs it. */
+  host: string;
+  /** Its loopback address on that host (127.x.y.z), held while it exists. */
+  address: string;
+  dns_name: string;
+  /** Subnets and zones, VPC, security groups, IP address type, attributes. */
+  doc: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TargetGroupRow {
+  arn: string;
+  account: string;
+  region: string;
+  name: string;
+  /** Protocol, port, VPC, target type, health check and attributes. */
+  doc: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ListenerRow {
+  arn: string;
+  load_balancer_arn: string;
+  port: number;
+  protocol: string;
+  /** What the listener says besides its port and protocol; its default actions live in its default rule. */
+  doc: string;
+  created_at: number;
+}
+
+export interface ListenerRuleRow {
+  arn: string;
+  listener_arn: string;
+  load_balancer_arn: string;
+  /** 1 to 50000; null for the listener's default rule. */
+  priority: number | null;
+  /** Conditions and actions. */
+  doc: string;
+  created_at: number;
+}
+
+export interface RuleTargetGroupRow {
+  rule_arn: string;
+  target_group_arn: string;
+  load_balancer_arn: string;
+}
+
+/** A target registered in a target group: an IP address (or instance id) and port. */
+export interface LbTargetRow {
+  target_group_arn: string;
+  target_id: string;
+  port: number;
+  availability_zone: string | null;
+  registered_at: number;
+  /** Set when deregistered: it drains until then, and is gone after. */
+  draining_until: number | null;
 }

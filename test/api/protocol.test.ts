@@ -1,36 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startTestNeargate, type TestNeargate } from '../support/neargate.ts';
-
-/** SHA-256 and HMAC-SHA-256 in the shape the reference signer takes. */
-class Sha256 {
-  readonly #secret: string | Uint8Array | undefined;
-  #h: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#secret = secret === undefined || typeof secret === 'string' ? secret : toBytes(secret);
-    this.#h = this.#fresh();
-  }
-  #fresh() {
-    return this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView) {
-    this.#h.update(typeof data === 'string' ? data : toBytes(data));
-  }
-  async digest() {
-    return new Uint8Array(this.#h.digest());
-  }
-  reset() {
-    this.#h = this.#fresh();
-  }
-}
-
-function toBytes(d: ArrayBuffer | ArrayBufferView): Uint8Array {
-  return d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-}
+import { Sha256 } from '../support/sigv4.ts';
 
 let ng: TestNeargate;
 before(async () => {

@@ -1,4 +1,6 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { TestNeargate } from './neargate.ts';
@@ -20,3 +22,7 @@ export const ssmClient = (ng: TestNeargate, region?: string) => new SSMClient(op
 /** The AWS SDK's CloudWatch Logs client pointed at a test server. */
 export const logsClient = (ng: TestNeargate, region?: string) =>
   new CloudWatchLogsClient(options(ng, region));
+
+/** The AWS SDK's ELBv2 client (awsQuery) pointed at a test server. */
+export const elbv2Client = (ng: TestNeargate, region?: string) =>
+  new ElasticLoadBalancingV2Client(options(ng, region));

@@ -18,12 +18,23 @@ export interface TestNeargate extends Neargate {
 
 const KEY = { id: 'AKIATESTTESTTESTTEST', secret: 'test/secret/key/0123456789abcdefghijklmn' };
 
+let servers = 0;
+
+/**
+ * A loopback block of its own for each test server's load balancers, so servers of test files
+ * running side by side (and other engineers' on the same machine) never bind the same address.
+ */
+function lbAddressBlock(): string {
+  servers++;
+  return `127.${100 + (process.pid % 150)}.${(Math.floor(process.pid / 150) + servers) % 256}.0/24`;
+}
+
 export async function startTestNeargate(
   opts: ConfigOptions & { dataDir?: string } = {},
 ): Promise<TestNeargate> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'neargate-test-')));
   const config = resolveConfig(
-    { port: 0, logLevel: 'silent', ...opts, dataDir },
+    { port: 0, logLevel: 'silent', lbAddressBlock: lbAddressBlock(), ...opts, dataDir },
     { NEARGATE_ACCESS_KEY_ID: KEY.id, NEARGATE_SECRET_ACCESS_KEY: KEY.secret },
   );
   const ng = await startNeargate(config, { log: pino({ level: process.env.NEARGATE_TEST_LOG ?? 'silent' }) });

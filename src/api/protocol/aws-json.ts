@@ -36,7 +36,8 @@ export const awsJsonCodec: WireCodec = {
   },
 
   /** `__type` and `message`, with the code in `x-amzn-ErrorType` too. */
-  encodeError(service: ApiService | undefined, requestId: string, err: ServiceError): HttpResponse {
+  encodeError(routed: Routed | undefined, requestId: string, err: ServiceError): HttpResponse {
+    const service = routed?.service;
     return {
       status: err.status,
       headers: {

@@ -15,19 +15,31 @@ export interface Shape {
     | 'float'
     | 'timestamp'
     | 'blob';
-  members?: Record<string, { shape: string; locationName?: string }>;
+  members?: Record<string, MemberRef>;
   required?: string[];
-  member?: { shape: string };
-  key?: { shape: string };
-  value?: { shape: string };
+  member?: MemberRef;
+  key?: MemberRef;
+  value?: MemberRef;
+  /** Query and XML: list items (or map entries) repeat the member's own name, without a wrapper. */
+  flattened?: boolean;
   enum?: string[];
   min?: number;
   max?: number;
   pattern?: string;
   exception?: boolean;
+  /** Query and XML services: the wire code and status of an exception shape. */
+  error?: { code?: string; httpStatusCode?: number; senderFault?: boolean };
   document?: boolean;
   /** Values of this shape are secrets: never quoted back in messages. */
   sensitive?: boolean;
+}
+
+/** A reference from a structure, list or map to the shape of one of its parts. */
+export interface MemberRef {
+  shape: string;
+  /** The name on the wire (Query keys and XML elements), when it is not the member's. */
+  locationName?: string;
+  flattened?: boolean;
 }
 
 export interface ServiceModel {
@@ -38,8 +50,19 @@ export interface ServiceModel {
     signingName?: string;
     targetPrefix?: string;
     jsonVersion?: string;
+    /** Query and XML services: the namespace of every response document. */
+    xmlNamespace?: string;
   };
-  operations: Record<string, { name: string; input?: { shape: string }; output?: { shape: string } }>;
+  operations: Record<
+    string,
+    {
+      name: string;
+      input?: { shape: string };
+      /** Query services wrap the output in `<resultWrapper>` (`DescribeLoadBalancersResult`). */
+      output?: { shape: string; resultWrapper?: string };
+      errors?: { shape: string }[];
+    }
+  >;
   shapes: Record<string, Shape>;
 }
 

@@ -334,3 +334,16 @@ const amzDate = (ms: number) =>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
+
+/**
+ * The service and region a request says it is signed for (its credential scope), read without
+ * checking anything: Query services are told apart by it, since their form names no service.
+ */
+export function credentialScope(req: HttpRequest): { service: string; region: string } | undefined {
+  const auth = header(req, 'authorization');
+  const text =
+    auth !== undefined ? /Credential=([^,\s]+)/.exec(auth)?.[1] : req.query.get('X-Amz-Credential');
+  const parts = text?.split('/');
+  if (parts?.length !== 5 || !parts[2] || !parts[3]) return undefined;
+  return { region: parts[2], service: parts[3] };
+}

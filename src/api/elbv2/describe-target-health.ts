@@ -1,0 +1,59 @@
+import type {
+  DescribeTargetHealthInput,
+  DescribeTargetHealthOutput,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { TargetRecord } from '../../core/elbv2/elbv2-records.ts';
+import { targetHealthView } from '../../core/elbv2/target-health.ts';
+import type { Wire } from '../../core/wire.ts';
+import { targetsOf } from '../../store/lb-targets.ts';
+import { getLoadBalancer } from '../../store/load-balancers.ts';
+import { loadBalancersOfTargetGroups } from '../../store/target-groups.ts';
+import type { OperationContext } from '../operation.ts';
+import { requireTargetGroup } from './elbv2-lookup.ts';
+import { targetKey } from './target-placement.ts';
+
+/**
+ * The health of a group's targets (or of those named): what the host's data plane found, after
+ * what only the control plane knows (draining, unused, registration still in progress).
+ */
+export async function describeTargetHealth(
+  ctx: OperationContext,
+  input: Wire<DescribeTargetHealthInput>,
+): Promise<Wire<DescribeTargetHealthOutput>> {
+  const db = ctx.deps.store.db;
+  const tg = await requireTargetGroup(db, ctx.scope, input.TargetGroupArn!);
+  const targets = await targetsOf(db, [tg.arn], ctx.now);
+  const lbArns = (await loadBalancersOfTargetGroups(db, [tg.arn])).get(tg.arn) ?? [];
+  let running = false;
+  for (const arn of lbArns) if ((await getLoadBalancer(db, arn))?.state === 'active') running = true;
+  const reported = ctx.deps.lb.dataPlane?.targetHealth(tg.arn) ?? [];
+  const describe = (t: TargetRecord | undefined, id: string, port: number) => {
+    const seen = reported.find((r) => r.id === id && r.port === port);
+    return {
+      Target: {
+        Id: id,
+        Port: port,
+        ...(t?.availabilityZone !== undefined && { AvailabilityZone: t.availabilityZone }),
+      },
+      HealthCheckPort: tg.healthCheck.port === 'traffic-port' ? String(port) : tg.healthCheck.port,
+      TargetHealth: targetHealthView(t, {
+        inUse: lbArns.length > 0,
+        healthCheckEnabled: tg.healthCheck.enabled,
+        running,
+        ...(seen && { reported: seen }),
+      }),
+    };
+  };
+  if (input.Targets === undefined)
+    return { TargetHealthDescriptions: targets.map((t) => describe(t, t.id, t.port)) };
+  const out = [];
+  for (const asked of input.Targets) {
+    const { id } = targetKey(tg, asked);
+    const matching = targets.filter(
+      (t) => t.id === id && (asked.Port === undefined || t.port === asked.Port),
+    );
+    if (matching.length === 0) out.push(describe(undefined, id, asked.Port ?? tg.port));
+    for (const t of matching) out.push(describe(t, t.id, t.port));
+  }
+  return { TargetHealthDescriptions: out };
+}

@@ -39,6 +39,11 @@ export interface Config {
   readonly imagePullBehavior: 'prefer-cached' | 'default' | 'always';
   /** Registries (host:port) pulled from over plain HTTP, besides loopback ones. */
   readonly insecureRegistries: readonly string[];
+  /**
+   * The most the host keeps of the log of a container without awslogs, which nothing ships (on
+   * Fargate such output is kept nowhere): conmon starts the file afresh past it.
+   */
+  readonly unshippedLogMaxBytes: number;
 }
 
 export interface ConfigOptions {
@@ -62,6 +67,7 @@ export interface ConfigOptions {
   registryAuth?: string | undefined;
   imagePullBehavior?: string | undefined;
   insecureRegistries?: readonly string[] | undefined;
+  unshippedLogMaxMiB?: number | string | undefined;
 }
 
 const options = z.object({
@@ -108,6 +114,7 @@ const options = z.object({
   insecureRegistries: z
     .array(z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be host or host:port'))
     .default([]),
+  unshippedLogMaxMiB: z.coerce.number().int().min(1).max(1_048_576).default(10),
 });
 
 /** The data directory when none is given: the system's for root, the user's otherwise. */
@@ -140,6 +147,7 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       registryAuth: env.NEARGATE_REGISTRY_AUTH,
       imagePullBehavior: env.NEARGATE_IMAGE_PULL_BEHAVIOR,
       insecureRegistries: env.NEARGATE_INSECURE_REGISTRIES?.split(',').filter(Boolean),
+      unshippedLogMaxMiB: env.NEARGATE_UNSHIPPED_LOG_MAX_MIB,
     }),
     ...stripUndefined(opts),
   });
@@ -176,6 +184,7 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
     registryAuth: o.registryAuth,
     imagePullBehavior: o.imagePullBehavior,
     insecureRegistries: Object.freeze([...o.insecureRegistries]),
+    unshippedLogMaxBytes: o.unshippedLogMaxMiB * 1024 * 1024,
   });
 }
 

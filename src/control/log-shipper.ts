@@ -48,6 +48,8 @@ export class LogShipper {
   readonly #o: Required<LogShipperOptions>;
   /** Per container (`taskId/name`): where it stands, once read from the store. */
   readonly #state = new Map<string, Shipping>();
+  /** Containers whose log nothing ships (no awslogs): a chatty one's writes cost no store reads. */
+  readonly #unshipped = new Set<string>();
   /** Per container: the pass under way, and whether another was asked for meanwhile. */
   readonly #running = new Map<string, { again: boolean; ended: boolean; done: Promise<void> }>();
   /** Trims under way, for stop() to wait on. */
@@ -127,6 +129,7 @@ export class LogShipper {
   /** Forgets what it kept of a released task. */
   forget(taskId: string): void {
     for (const key of this.#state.keys()) if (key.startsWith(`${taskId}/`)) this.#state.delete(key);
+    for (const key of this.#unshipped) if (key.startsWith(`${taskId}/`)) this.#unshipped.delete(key);
   }
 
   #schedule() {
@@ -281,6 +284,7 @@ export class LogShipper {
     const key = `${taskId}/${name}`;
     const known = this.#state.get(key);
     if (known) return known;
+    if (this.#unshipped.has(key)) return undefined;
     const t = await getTaskById(this.#o.store.db, taskId);
     const def =
       t && effectiveContainers(t.plan.taskDefinition, t.plan.overrides).find((c) => c.name === name);
@@ -289,10 +293,12 @@ export class LogShipper {
     try {
       destination = logDestination(t.scope, t.id, def);
     } catch (err) {
-      if (err instanceof AwslogsOptionsError) return undefined;
-      throw err;
+      if (!(err instanceof AwslogsOptionsError)) throw err;
     }
-    if (!destination) return undefined;
+    if (!destination) {
+      this.#unshipped.add(key);
+      return undefined;
+    }
     if (destination.config.mode === undefined) {
       // Without `mode`, the account's defaultLogDriverMode decides (ECS's default: non-blocking).
       const [setting] = (await listSettings(this.#o.store.db, t.scope, [''])).filter(

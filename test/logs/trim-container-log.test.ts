@@ -3,7 +3,7 @@ import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { LogPosition } from '../../src/agent/host-agent.ts';
+import type { ContainerLogLine, LogPosition } from '../../src/agent/host-agent.ts';
 import { readContainerLog } from '../../src/agent/logs/read-container-log.ts';
 import { holeLength, trimContainerLog } from '../../src/agent/logs/trim-container-log.ts';
 import { DirectRunner } from '../../src/agent/process/direct-runner.ts';
@@ -121,6 +121,35 @@ describe('trimContainerLog on a real file', () => {
     assert.ok(expected[0]?.startsWith(`line ${upTo.offset / RECORD} `));
     assert.equal(await trimContainerLog(path, upTo, { runner }), 3 * blksize);
     assert.deepEqual(await texts(path, upTo), expected);
+  });
+
+  test('a read from inside the hole (a lost position) passes over it to the first whole record', async () => {
+    const { path, fileId } = await write('lost.log', 4096); // 2 MiB, more than one read
+    const { blksize } = await stat(path);
+    const punched = await trimContainerLog(path, { fileId, offset: 3000 * RECORD + 7 }, { runner });
+    assert.ok(punched > 1 << 20);
+    const firstWhole = Math.ceil(punched / RECORD);
+    for (const from of [
+      { fileId: '', offset: 0 },
+      { fileId, offset: 100 },
+      { fileId, offset: blksize },
+    ]) {
+      // Read on as the shipper does: each read makes progress, none stalls in the hole.
+      let at: LogPosition = from;
+      let skipped = 0;
+      let lines: ContainerLogLine[] = [];
+      for (let reads = 0; lines.length === 0; reads++) {
+        assert.ok(reads < 4, `stuck at ${JSON.stringify(at)}`);
+        const chunk = await readContainerLog(path, at, { maxBytes: 1 << 20 });
+        assert.ok(chunk.next.offset > at.offset, 'progress');
+        skipped += chunk.skippedBytes;
+        lines = chunk.lines;
+        at = chunk.next;
+      }
+      assert.ok(lines[0]?.text.startsWith(`line ${firstWhole} `), JSON.stringify(from));
+      assert.equal(lines[0]?.offset, firstWhole * RECORD);
+      assert.equal(skipped, firstWhole * RECORD - from.offset, 'what was passed over is counted');
+    }
   });
 
   test('leaves alone another file, a position past the end, and a log that is gone', async () => {

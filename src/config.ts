@@ -42,6 +42,12 @@ export interface Config {
   readonly insecureRegistries: readonly string[];
   /** The loopback block each load balancer of this host takes its own address from. */
   readonly lbAddressBlock: string;
+
+  /**
+   * The most the host keeps of the log of a container without awslogs, which nothing ships (on
+   * Fargate such output is kept nowhere): conmon starts the file afresh past it.
+   */
+  readonly unshippedLogMaxBytes: number;
 }
 
 export interface ConfigOptions {
@@ -66,6 +72,8 @@ export interface ConfigOptions {
   imagePullBehavior?: string | undefined;
   insecureRegistries?: readonly string[] | undefined;
   lbAddressBlock?: string | undefined;
+
+  unshippedLogMaxMiB?: number | string | undefined;
 }
 
 const options = z.object({
@@ -117,6 +125,8 @@ const options = z.object({
     .regex(/^127\.\d+\.\d+\.\d+\/(1[6-9]|2[0-8])$/, 'must be a block of 127.0.0.0/8 from /16 to /28')
     .refine(isCidr, 'must be a block of 127.0.0.0/8 from /16 to /28, without host bits')
     .default('127.100.0.0/16'),
+
+  unshippedLogMaxMiB: z.coerce.number().int().min(1).max(1_048_576).default(10),
 });
 
 /** The data directory when none is given: the system's for root, the user's otherwise. */
@@ -150,6 +160,8 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       imagePullBehavior: env.NEARGATE_IMAGE_PULL_BEHAVIOR,
       insecureRegistries: env.NEARGATE_INSECURE_REGISTRIES?.split(',').filter(Boolean),
       lbAddressBlock: env.NEARGATE_LB_ADDRESS_BLOCK,
+
+      unshippedLogMaxMiB: env.NEARGATE_UNSHIPPED_LOG_MAX_MIB,
     }),
     ...stripUndefined(opts),
   });
@@ -187,6 +199,8 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
     imagePullBehavior: o.imagePullBehavior,
     insecureRegistries: Object.freeze([...o.insecureRegistries]),
     lbAddressBlock: o.lbAddressBlock,
+
+    unshippedLogMaxBytes: o.unshippedLogMaxMiB * 1024 * 1024,
   });
 }
 

@@ -116,6 +116,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         insecureRegistries: config.insecureRegistries,
       },
       metadata: new StoreTaskMetadata({ store, cipher, ids, clock, hostId }),
+      unshippedLogMaxBytes: config.unshippedLogMaxBytes,
     });
     const host = {
       id: hostId,

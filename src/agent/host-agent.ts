@@ -36,6 +36,13 @@ export interface HostAgent {
     from: LogPosition,
     opts: ReadLogOptions,
   ): Promise<ContainerLogChunk>;
+  /**
+   * Frees the disk a shipped container log (`logShipped`) uses before `upTo`, a position the
+   * control plane has read and committed: the file keeps its size and offsets (its start becomes
+   * a hole), so every later position stays valid and the supervisor goes on appending. Does
+   * nothing if the log is gone or `upTo` is in another file.
+   */
+  trimContainerLog(taskId: string, name: string, upTo: LogPosition, opts?: CallOptions): Promise<void>;
   /** Called when a container writes to its log (coalesced: read until a chunk comes back short). */
   onLogOutput(listener: (taskId: string, name: string) => void): () => void;
   close(): Promise<void>;
@@ -139,6 +146,12 @@ export interface ContainerSpec {
   dockerLabels?: Record<string, string>;
   mountPoints?: { sourceVolume: string; containerPath: string; readOnly?: boolean }[];
   healthCheck?: HealthCheckSpec;
+  /**
+   * The control plane ships this container's log (awslogs): the host keeps every line until
+   * trimContainerLog frees it. Otherwise the log is the host's alone, bounded by the agent's
+   * limit (its supervisor starts it afresh past it). @default false
+   */
+  logShipped?: boolean;
 }
 
 export interface HealthCheckSpec {

@@ -22,6 +22,7 @@ import { ImagePuller, type LocalRegistry, type PullBehavior } from './images/ima
 import { ImageStore } from './images/image-store.ts';
 import { LogWatcher } from './logs/log-watcher.ts';
 import { readContainerLog } from './logs/read-container-log.ts';
+import { trimContainerLog } from './logs/trim-container-log.ts';
 import { LocalMetadataHost } from './metadata/local-metadata-host.ts';
 import {
   TASK_METADATA_ADDRESS,
@@ -57,6 +58,11 @@ export interface LocalAgentOptions {
    * there is no endpoint, and containers get no ECS_CONTAINER_METADATA_URI.
    */
   metadata?: TaskMetadataSource;
+  /**
+   * The most a container log that is not shipped (no awslogs) may hold: conmon starts it afresh
+   * when a line would take it past this. @default 10 MiB
+   */
+  unshippedLogMaxBytes?: number;
 }
 
 /**
@@ -72,6 +78,7 @@ export class LocalAgent implements HostAgent {
   readonly #cgroups: TaskCgroups;
   readonly #health: HealthMonitor;
   readonly #tasksDir: string;
+  readonly #unshippedLogMaxBytes: number;
   readonly #log: Logger;
   readonly #listeners = new Set<(taskId: string) => void>();
   /** Bundles being made ahead of startContainer, by runtime id. */
@@ -86,6 +93,7 @@ export class LocalAgent implements HostAgent {
   private constructor(o: LocalAgentOptions, cgroups: TaskCgroups, runner: WorkerRunner) {
     this.#log = o.log;
     this.#tasksDir = join(o.root, 'tasks');
+    this.#unshippedLogMaxBytes = o.unshippedLogMaxBytes ?? 10 * 1024 * 1024;
     // Every process the agent starts is forked by one small worker, not by this big process.
     this.#runner = runner;
     this.images = new ImageStore({ root: join(o.root, 'images'), runner });
@@ -182,6 +190,18 @@ export class LocalAgent implements HostAgent {
     return readContainerLog(taskDirs(this.#tasksDir, taskId).log(name), from, opts);
   }
 
+  async trimContainerLog(
+    taskId: string,
+    name: string,
+    upTo: LogPosition,
+    opts: CallOptions = {},
+  ): Promise<void> {
+    await trimContainerLog(taskDirs(this.#tasksDir, taskId).log(name), upTo, {
+      runner: this.#runner,
+      ...(opts.signal && { signal: opts.signal }),
+    });
+  }
+
   onLogOutput(listener: (taskId: string, name: string) => void): () => void {
     return this.#logs.on(listener);
   }
@@ -272,6 +292,8 @@ export class LocalAgent implements HostAgent {
         bundleDir: bundle.containerDir,
         spec: bundle.spec,
         logPath: bundle.logPath,
+        // A shipped log is trimmed of what was shipped instead: a cut would lose unshipped lines.
+        ...(!spec.logShipped && { logSizeMaxBytes: this.#unshippedLogMaxBytes }),
         ...(bundle.stopSignal && { stopSignal: bundle.stopSignal }),
         ...opts,
       });

@@ -3,6 +3,7 @@ import { effectiveContainers } from '../core/ecs/container-overrides.ts';
 import type { TaskPlan } from '../core/ecs/task.ts';
 import type { ContainerDef } from '../core/ecs/task-definition.ts';
 import type { Scope } from '../core/scope.ts';
+import { shipsLog } from './log-destination.ts';
 
 /** ECS's defaults for health checks, in seconds. */
 const HEALTH_DEFAULTS = { interval: 30, timeout: 5, retries: 3, startPeriod: 0 };
@@ -101,6 +102,7 @@ export function containerSpec(
           startPeriodMs: (hc.startPeriod ?? HEALTH_DEFAULTS.startPeriod) * 1000,
         },
       }),
+    ...(shipsLog(c) && { logShipped: true }),
   };
 }
 

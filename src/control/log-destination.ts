@@ -16,15 +16,19 @@ export interface LogDestination {
   stream: string;
 }
 
+/** Whether the control plane ships the container's log (awslogs): its host keeps every line until shipped. */
+export function shipsLog(c: ContainerDef): boolean {
+  return c.logConfiguration?.logDriver === 'awslogs';
+}
+
 /** The awslogs destination of a container, or undefined when it logs elsewhere. Throws AwslogsOptionsError. */
 export function logDestination(
   taskScope: Scope,
   taskId: string,
   c: ContainerDef,
 ): LogDestination | undefined {
-  const lc = c.logConfiguration;
-  if (lc?.logDriver !== 'awslogs') return undefined;
-  const config = awslogsConfig(lc.options ?? {});
+  if (!shipsLog(c)) return undefined;
+  const config = awslogsConfig(c.logConfiguration?.options ?? {});
   return {
     config,
     scope: { account: taskScope.account, region: config.region ?? taskScope.region },

@@ -10,7 +10,7 @@ import { getLogCursor, putLogCursor } from '../store/log-cursors.ts';
 import { appendLogEvents } from '../store/log-ingest.ts';
 import type { Store } from '../store/store.ts';
 import { activeTasksOnHost, getTaskById, type ScopedTask } from '../store/tasks.ts';
-import { ensureDestination, type LogDestination, logDestination } from './log-destination.ts';
+import { ensureDestination, type LogDestination, logDestination, shipsLog } from './log-destination.ts';
 
 export interface LogShipperOptions {
   store: Store;
@@ -22,12 +22,18 @@ export interface LogShipperOptions {
   readBytes?: number;
   /** How often every log is looked at even without a wake-up (missed notifications, multiline flushes). @default 1000 */
   sweepIntervalMs?: number;
+  /** The disk of a log's shipped part is freed once this much more of it is shipped. @default 8 MiB */
+  trimEveryBytes?: number;
 }
 
 interface Shipping {
   destination: LogDestination;
   position: LogPosition;
   droppedBytes: number;
+  /** Up to where the agent was last asked to free the log's disk (in this process). */
+  trimmedTo: LogPosition;
+  /** The trim under way. */
+  trimming?: Promise<void> | undefined;
   /** Non-blocking mode found more unshipped than its buffer holds: ship to `keepUntil`, then go on at `resumeAt`. */
   overflow?: { fileId: string; keepUntil: number; resumeAt: number } | undefined;
 }
@@ -42,14 +48,18 @@ export class LogShipper {
   readonly #o: Required<LogShipperOptions>;
   /** Per container (`taskId/name`): where it stands, once read from the store. */
   readonly #state = new Map<string, Shipping>();
+  /** Containers whose log nothing ships (no awslogs): a chatty one's writes cost no store reads. */
+  readonly #unshipped = new Set<string>();
   /** Per container: the pass under way, and whether another was asked for meanwhile. */
   readonly #running = new Map<string, { again: boolean; ended: boolean; done: Promise<void> }>();
+  /** Trims under way, for stop() to wait on. */
+  readonly #trims = new Set<Promise<void>>();
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(options: LogShipperOptions) {
-    this.#o = { readBytes: 1024 * 1024, sweepIntervalMs: 1000, ...options };
+    this.#o = { readBytes: 1024 * 1024, sweepIntervalMs: 1000, trimEveryBytes: 8 * 1024 * 1024, ...options };
   }
 
   async start(): Promise<void> {
@@ -63,6 +73,7 @@ export class LogShipper {
     this.#unsubscribe?.();
     clearTimeout(this.#timer);
     await Promise.all([...this.#running.values()].map((r) => r.done));
+    await Promise.all(this.#trims);
   }
 
   wake(taskId: string, name: string): void {
@@ -118,6 +129,7 @@ export class LogShipper {
   /** Forgets what it kept of a released task. */
   forget(taskId: string): void {
     for (const key of this.#state.keys()) if (key.startsWith(`${taskId}/`)) this.#state.delete(key);
+    for (const key of this.#unshipped) if (key.startsWith(`${taskId}/`)) this.#unshipped.delete(key);
   }
 
   #schedule() {
@@ -205,6 +217,8 @@ export class LogShipper {
       next ??= lines.length > 0 ? { fileId: chunk.next.fileId, offset: assembled.resumeAt } : chunk.next;
       if (next.offset === from.offset && next.fileId === from.fileId && assembled.events.length === 0) return;
       await this.#commit(taskId, name, state, assembled.events, next, dropped, now);
+      // An ended container's files are about to go: nothing to free.
+      if (!ended) this.#trim(taskId, name, state);
       if (!chunk.full) return;
     }
   }
@@ -239,10 +253,38 @@ export class LogShipper {
     state.droppedBytes = droppedBytes;
   }
 
+  /**
+   * Has the agent free the disk of what is committed, without changing the file's offsets (the
+   * container goes on writing, positions stay valid), once `trimEveryBytes` more is shipped. A
+   * trim costs a process: shipping goes on meanwhile, and a container has one at a time (the
+   * next, if due by then, starts when it ends). After a restart the first commit trims all that is
+   * shipped.
+   */
+  #trim(taskId: string, name: string, state: Shipping): void {
+    const at = state.position;
+    const since = at.fileId === state.trimmedTo.fileId ? state.trimmedTo.offset : 0;
+    if (state.trimming || at.offset - since < this.#o.trimEveryBytes) return;
+    // Recorded first: a failing trim is tried again only after as much more again.
+    state.trimmedTo = at;
+    const done = this.#o.agent
+      .trimContainerLog(taskId, name, at)
+      .catch((err: unknown) =>
+        this.#o.log.warn({ err, taskId, container: name }, "cannot free the disk of a log's shipped part"),
+      )
+      .finally(() => {
+        state.trimming = undefined;
+        this.#trims.delete(done);
+        if (!this.#stopped && this.#state.get(`${taskId}/${name}`) === state) this.#trim(taskId, name, state);
+      });
+    state.trimming = done;
+    this.#trims.add(done);
+  }
+
   async #stateOf(taskId: string, name: string): Promise<Shipping | undefined> {
     const key = `${taskId}/${name}`;
     const known = this.#state.get(key);
     if (known) return known;
+    if (this.#unshipped.has(key)) return undefined;
     const t = await getTaskById(this.#o.store.db, taskId);
     const def =
       t && effectiveContainers(t.plan.taskDefinition, t.plan.overrides).find((c) => c.name === name);
@@ -251,10 +293,12 @@ export class LogShipper {
     try {
       destination = logDestination(t.scope, t.id, def);
     } catch (err) {
-      if (err instanceof AwslogsOptionsError) return undefined;
-      throw err;
+      if (!(err instanceof AwslogsOptionsError)) throw err;
     }
-    if (!destination) return undefined;
+    if (!destination) {
+      this.#unshipped.add(key);
+      return undefined;
+    }
     if (destination.config.mode === undefined) {
       // Without `mode`, the account's defaultLogDriverMode decides (ECS's default: non-blocking).
       const [setting] = (await listSettings(this.#o.store.db, t.scope, [''])).filter(
@@ -268,6 +312,7 @@ export class LogShipper {
       destination,
       position: cursor ? { fileId: cursor.fileId, offset: cursor.offset } : { fileId: '', offset: 0 },
       droppedBytes: cursor?.droppedBytes ?? 0,
+      trimmedTo: { fileId: '', offset: 0 },
     };
     this.#state.set(key, state);
     return state;
@@ -286,10 +331,9 @@ export class LogSetupError extends Error {
 function shippedContainers(t: ScopedTask): string[] {
   const defs = effectiveContainers(t.plan.taskDefinition, t.plan.overrides);
   return (t.doc.containers ?? [])
-    .filter(
-      (c) =>
-        c.runtimeId !== undefined &&
-        defs.find((d) => d.name === c.name)?.logConfiguration?.logDriver === 'awslogs',
-    )
+    .filter((c) => {
+      const def = c.runtimeId === undefined ? undefined : defs.find((d) => d.name === c.name);
+      return def !== undefined && shipsLog(def);
+    })
     .map((c) => c.name!);
 }

@@ -5,7 +5,8 @@ import { parseK8sLog } from './k8s-file.ts';
 /**
  * Reads whole records of a k8s-file log from a position. A position in another file (conmon
  * replaced the log) or past the end (it was cut) starts over at the file's beginning, and
- * counts what it passed over; one that falls inside a record moves on to the next record.
+ * counts what it passed over; one that falls inside a record (or in a trimmed log's hole) moves
+ * on to the next record.
  */
 export async function readContainerLog(
   path: string,
@@ -43,7 +44,13 @@ export async function readContainerLog(
     const buf = Buffer.allocUnsafe(want);
     const { bytesRead } = want > 0 ? await file.read(buf, 0, want, offset) : { bytesRead: 0 };
     const full = bytesRead >= opts.maxBytes;
-    const parsed = parseK8sLog(buf.subarray(0, bytesRead), offset, {
+    // The shipped start of a trimmed log is a hole that reads as zeros, which no record starts
+    // with: a position inside it (a lost cursor) passes over them instead of stalling there.
+    const zeros = buf[0] === 0 ? buf.subarray(0, bytesRead).findIndex((b) => b !== 0) : 0;
+    const lead = zeros < 0 ? bytesRead : zeros;
+    offset += lead;
+    skippedBytes += lead;
+    const parsed = parseK8sLog(buf.subarray(lead, bytesRead), offset, {
       ended: opts.ended === true && !full,
       force: full,
     });

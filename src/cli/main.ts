@@ -50,8 +50,7 @@ Environment:
   NEARGATE_SPOT_INTERRUPTIONS_PER_HOUR   interrupt FARGATE_SPOT tasks at random at this rate (default: 0)
   NEARGATE_TASK_HEALTHY_AFTER_MS         a service task without health checks is healthy after this long RUNNING (default: 40000, as ECS)
   NEARGATE_SERVICE_THROTTLE_BASE_MS      first wait before replacing tasks that keep failing to start (default: 30000)
-  NEARGATE_LB_ADDRESS_BLOCK     the loopback block load balancers take their addresses from (default: 127.100.0.0/16)
-
+  NEARGATE_LB_ADDRESS_BLOCK              the loopback block load balancers take their addresses from (default: 127.100.0.0/16)
   NEARGATE_UNSHIPPED_LOG_MAX_MIB         the most kept on the host of a container log without awslogs (default: 10)`,
   )
   .action(upCommand);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -55,7 +55,7 @@ echo "signed-call-registered-by=$(sed -n 's/.*"registeredBy":"\([^"]*\)".*/\1/p'
 function taskDefinitionYaml(script: string): string {
   const indented = script
     .split('\n')
-    .map((line) => `          ${line}`)
+    .map((line) => `        ${line}`)
     .join('\n');
   return `family: inside
 requiresCompatibilities: [FARGATE]
@@ -289,4 +289,10 @@ describe('inside the task, through the AWS CLI: metadata, credentials and secret
     assert.ok(!all.includes(password), 'the secret value shows');
     assert.ok(!all.includes(apiKey), 'the parameter value shows');
   });
+});
+
+test("README's worked example registers this test's task definition, without the signed call", async () => {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const yaml = /\ncat > inside\.yaml <<'EOF'\n([\s\S]*?\n)EOF\n/.exec(readme)?.[1];
+  assert.equal(yaml, taskDefinitionYaml(README_SCRIPT));
 });

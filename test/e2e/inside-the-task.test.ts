@@ -3,7 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
 import { aws } from '../support/aws-cli.ts';
 import { cannotRunTasks, startTaskNeargate, type TaskNeargate } from '../support/tasks.ts';
 
@@ -112,6 +114,8 @@ describe('inside the task, through the AWS CLI: metadata, credentials and secret
   let events: LogEvent[];
   /** Everything the CLI printed along the way, to look for the secret values in. */
   const printed: string[] = [];
+  /** What the server logged, at trace level. */
+  const logged: string[] = [];
 
   /** Runs the AWS CLI as a user would, with AWS_ENDPOINT_URL; fails on a failing command. */
   async function cli(...args: string[]) {
@@ -139,7 +143,13 @@ describe('inside the task, through the AWS CLI: metadata, credentials and secret
   }
 
   before(async () => {
-    ng = await startTaskNeargate();
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    });
+    ng = await startTaskNeargate({ log: pino({ level: 'trace' }, sink) });
     dir = await mkdtemp(join(tmpdir(), 'neargate-inside-'));
     await cli(
       'secretsmanager',
@@ -278,7 +288,7 @@ describe('inside the task, through the AWS CLI: metadata, credentials and secret
     ]);
   });
 
-  test('no secret value shows in DescribeTasks, DescribeTaskDefinition or the log events', async () => {
+  test("no secret value shows in DescribeTasks, DescribeTaskDefinition, the log events or neargate's own log", async () => {
     printed.push(
       JSON.stringify(await cli('ecs', 'describe-task-definition', '--task-definition', 'inside')),
       JSON.stringify(await cli('ecs', 'describe-tasks', '--tasks', taskArn, '--include', 'TAGS')),
@@ -288,6 +298,10 @@ describe('inside the task, through the AWS CLI: metadata, credentials and secret
     assert.ok(all.includes(taskArn), 'the outputs searched are the real ones');
     assert.ok(!all.includes(password), 'the secret value shows');
     assert.ok(!all.includes(apiKey), 'the parameter value shows');
+    const log = logged.join('');
+    assert.ok(log.includes(taskId), 'the server logged the task at trace level');
+    assert.ok(!log.includes(password), "the secret value is in neargate's log");
+    assert.ok(!log.includes(apiKey), "the parameter value is in neargate's log");
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -187,6 +187,8 @@ describe('inside the task, through the AWS CLI: metadata, credentials and secret
     taskId = taskArn.split('/').at(-1)!;
     await cli('ecs', 'wait', 'tasks-stopped', '--tasks', taskArn);
     task = (await cli('ecs', 'describe-tasks', '--tasks', taskArn)).tasks[0];
+    // A task that did not start has no log stream: say why it did not.
+    assert.equal(task.stopCode, 'EssentialContainerExited', task.stoppedReason);
     const got = await cli(
       'logs',
       'get-log-events',
@@ -288,7 +290,7 @@ describe('inside the task, through the AWS CLI: metadata, credentials and secret
     ]);
   });
 
-  test("no secret value shows in DescribeTasks, DescribeTaskDefinition, the log events or neargate's own log", async () => {
+  test("no secret value shows in DescribeTasks, DescribeTaskDefinition, the log events, neargate's own log or its data dir", async () => {
     printed.push(
       JSON.stringify(await cli('ecs', 'describe-task-definition', '--task-definition', 'inside')),
       JSON.stringify(await cli('ecs', 'describe-tasks', '--tasks', taskArn, '--include', 'TAGS')),
@@ -298,6 +300,15 @@ describe('inside the task, through the AWS CLI: metadata, credentials and secret
     assert.ok(all.includes(taskArn), 'the outputs searched are the real ones');
     assert.ok(!all.includes(password), 'the secret value shows');
     assert.ok(!all.includes(apiKey), 'the parameter value shows');
+    // The container's spec held them while it ran (as Docker's does); nothing is left once the task is gone.
+    let filesWithTask = 0;
+    for (const e of await readdir(ng.dataDir, { withFileTypes: true, recursive: true })) {
+      if (!e.isFile()) continue;
+      const bytes = await readFile(join(e.parentPath, e.name));
+      assert.ok(!bytes.includes(password) && !bytes.includes(apiKey), `${e.name} holds a secret value`);
+      if (bytes.includes(taskId)) filesWithTask++;
+    }
+    assert.ok(filesWithTask > 0, 'the files searched are those of the task (the store, at least)');
     const log = logged.join('');
     assert.ok(log.includes(taskId), 'the server logged the task at trace level');
     assert.ok(!log.includes(password), "the secret value is in neargate's log");

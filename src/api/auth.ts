@@ -1,3 +1,4 @@
+import { rootPrincipal } from '../core/arn.ts';
 import type { Clock } from '../core/clock.ts';
 import { protocolError } from '../core/protocol-errors.ts';
 import type { Scope } from '../core/scope.ts';
@@ -24,7 +25,7 @@ export interface AuthOptions {
   acceptAnySignature: boolean;
 }
 
-export const rootPrincipal = (account: string) => `arn:aws:iam::${account}:root`;
+export { rootPrincipal };
 
 /**
  * Checks a request's SigV4 signature against the access keys in the store: long-term keys, and

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { HostAgent, LogPosition } from '../agent/host-agent.ts';
+import { rootPrincipal } from '../core/arn.ts';
 import type { Clock } from '../core/clock.ts';
 import { effectiveContainers } from '../core/ecs/container-overrides.ts';
 import type { ContainerDef } from '../core/ecs/task-definition.ts';
@@ -300,8 +301,10 @@ export class LogShipper {
       return undefined;
     }
     if (destination.config.mode === undefined) {
-      // Without `mode`, the account's defaultLogDriverMode decides (ECS's default: non-blocking).
-      const [setting] = (await listSettings(this.#o.store.db, t.scope, [''])).filter(
+      // Without `mode`, the account's defaultLogDriverMode decides (ECS's default: non-blocking);
+      // PutAccountSettingDefault keeps it as the root user's setting.
+      const root = rootPrincipal(t.scope.account);
+      const [setting] = (await listSettings(this.#o.store.db, t.scope, [root])).filter(
         (x) => x.name === 'defaultLogDriverMode',
       );
       const mode = setting?.value === 'blocking' ? 'blocking' : 'non-blocking';

@@ -20,3 +20,6 @@ export function parseArn(text: string): Arn | undefined {
   if (!partition || !service) return undefined;
   return { partition, service, region, account, resource: parts.slice(5).join(':') };
 }
+
+/** The account's root user, who holds the account's defaults (PutAccountSettingDefault's settings). */
+export const rootPrincipal = (account: string) => `arn:aws:iam::${account}:root`;

@@ -181,6 +181,25 @@ for (const place of storePlaces('task_credentials')) {
       assert.equal(await currentTaskCredentials(deps(), taskWithRole(undefined)), undefined);
     });
 
+    test("RunTask's taskRoleArn override is the role, over the definition's or without one", async () => {
+      const withOverride = (role: string | undefined, credentialsId: string) => {
+        const t = taskWithRole(role, credentialsId);
+        return {
+          ...t,
+          plan: { ...t.plan, overrides: { taskRoleArn: 'override' }, credentialsId },
+        } as ScopedTask;
+      };
+      for (const [role, id] of [
+        ['arn:aws:iam::111122223333:role/web', 'c0ffee00-0000-4000-8000-000000000007'],
+        [undefined, 'c0ffee00-0000-4000-8000-000000000008'],
+      ] as const) {
+        const creds = await currentTaskCredentials(deps(), withOverride(role, id));
+        assert.equal(creds?.roleArn, 'arn:aws:iam::111122223333:role/override', `definition role ${role}`);
+        const caller = await auth.authenticate(await signed(creds!), 'ecs');
+        assert.equal(caller.principalArn, `arn:aws:sts::111122223333:assumed-role/override/${TASK_ID}`);
+      }
+    });
+
     test('the same set is served until its last hour, then a new one; the old one works until it expires', async () => {
       const task = taskWithRole('arn:aws:iam::111122223333:role/web', 'c0ffee00-0000-4000-8000-000000000003');
       const first = await currentTaskCredentials(deps(), task);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseK8sLog } from '../../src/agent/logs/k8s-file.ts';
+import { logDestination } from '../../src/control/log-destination.ts';
 import {
   AwslogsOptionsError,
   awslogsConfig,
@@ -150,6 +151,21 @@ describe('awslogs options', () => {
           'awslogs-multiline-pattern': 'x',
         }),
       /at the same time/,
+    );
+  });
+
+  test("lines go to awslogs-region, or the task's region without it, in the task's account", () => {
+    const scope = { account: '111122223333', region: 'us-east-1' };
+    const container = (options: Record<string, string>) => ({
+      name: 'app',
+      logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': 'g', ...options } },
+    });
+    const there = logDestination(scope, 'abc', container({ 'awslogs-region': 'eu-west-1' }));
+    assert.deepEqual(there?.scope, { account: '111122223333', region: 'eu-west-1' });
+    assert.deepEqual(logDestination(scope, 'abc', container({}))?.scope, scope);
+    assert.equal(
+      logDestination(scope, 'abc', { name: 'app', logConfiguration: { logDriver: 'json-file' } }),
+      undefined,
     );
   });
 

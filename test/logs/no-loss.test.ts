@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  ECSClient,
+  ListTasksCommand,
+  PutAccountSettingDefaultCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
 import pino from 'pino';
 import { LocalAgent } from '../../src/agent/local-agent.ts';
 import { writeImageArchive } from '../fixtures/images.ts';
@@ -201,5 +206,64 @@ describe('awslogs across a killed server', { skip: cannotRunTasks }, () => {
     );
     assert.ok(burst.join('\n').length < 4096);
     assert.ok(!got.includes('burst-done'), 'what was written past the buffer is dropped');
+  });
+
+  test('without mode, the account default defaultLogDriverMode decides: blocking keeps a backlog over max-buffer-size', async () => {
+    await ecs().send(
+      new PutAccountSettingDefaultCommand({ name: 'defaultLogDriverMode', value: 'blocking' }),
+    );
+    const td = await registerTask(
+      ecs(),
+      [
+        {
+          name: 'kept',
+          command: [
+            'sh',
+            '-c',
+            'trap "exit 0" TERM; echo ready; until [ -e /v/go ]; do sleep 0.05; done; seq 1 3000 | sed "s/^/m /"; echo burst-done; until [ -e /v/more ]; do sleep 0.05; done; echo after; while :; do sleep 0.1; done',
+          ],
+          mountPoints: [{ sourceVolume: 'v', containerPath: '/v' }],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': 'numbers',
+              'awslogs-region': 'us-east-1',
+              'awslogs-stream-prefix': 'default',
+              'max-buffer-size': '4k',
+            },
+          },
+        },
+      ],
+      { executionRoleArn: 'arn:aws:iam::000000000000:role/exec', volumes: [{ name: 'v', host: {} }] },
+    );
+    const task = await runTask(ecs(), td);
+    await waitForTask(ecs(), task.taskArn!, isRunning);
+    const taskId = task.taskArn!.split('/').at(-1)!;
+    const taskDir = join(dataDir, 'agent', 'tasks', taskId);
+    const messages = async () =>
+      (await allEvents(logs(), 'numbers', `default/kept/${taskId}`).catch(() => [])).map((e) => e.message!);
+    const waitFor = async <T>(get: () => Promise<T>, done: (v: T) => boolean) => {
+      for (;;) {
+        const v = await get();
+        if (done(v)) return v;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await waitFor(messages, (m) => m.includes('ready'));
+    await kill();
+    await writeFile(join(taskDir, 'volumes', 'v', 'go'), '');
+    await waitFor(
+      () => readFile(join(taskDir, 'logs', 'kept.log'), 'utf8'),
+      (text) => text.includes('burst-done'),
+    );
+    await start();
+    // A line written after the backlog: once it is in, so is whatever of the backlog is kept.
+    await writeFile(join(taskDir, 'volumes', 'v', 'more'), '');
+    const got = await waitFor(messages, (m) => m.includes('after'));
+    assert.deepEqual(
+      got,
+      ['ready', ...Array.from({ length: 3000 }, (_, i) => `m ${i + 1}`), 'burst-done', 'after'],
+      'the whole backlog, in order',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { type ConfigOptions, resolveConfig } from '../../src/config.ts';
 import { type Neargate, startNeargate } from '../../src/main.ts';
 
@@ -29,15 +29,22 @@ function lbAddressBlock(): string {
   return `127.${100 + (process.pid % 150)}.${(Math.floor(process.pid / 150) + servers) % 256}.0/24`;
 }
 
+/**
+ * `log` receives what the server logs (default: nothing, or the level in NEARGATE_TEST_LOG on
+ * stdout).
+ */
 export async function startTestNeargate(
-  opts: ConfigOptions & { dataDir?: string } = {},
+  opts: ConfigOptions & { dataDir?: string; log?: Logger } = {},
 ): Promise<TestNeargate> {
-  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'neargate-test-')));
+  const { log, ...options } = opts;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'neargate-test-')));
   const config = resolveConfig(
-    { port: 0, logLevel: 'silent', lbAddressBlock: lbAddressBlock(), ...opts, dataDir },
+    { port: 0, logLevel: 'silent', lbAddressBlock: lbAddressBlock(), ...options, dataDir },
     { NEARGATE_ACCESS_KEY_ID: KEY.id, NEARGATE_SECRET_ACCESS_KEY: KEY.secret },
   );
-  const ng = await startNeargate(config, { log: pino({ level: process.env.NEARGATE_TEST_LOG ?? 'silent' }) });
+  const ng = await startNeargate(config, {
+    log: log ?? pino({ level: process.env.NEARGATE_TEST_LOG ?? 'silent' }),
+  });
   const region = config.region;
   return {
     ...ng,

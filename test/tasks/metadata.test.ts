@@ -54,6 +54,8 @@ const READER = [
   'wget -q -O /www/task-stats.json "$M/task/stats"',
   'wget -q -O /www/v3.json "$ECS_CONTAINER_METADATA_URI"',
   'wget -q -O /www/v3-task.json "$ECS_CONTAINER_METADATA_URI/task"',
+  'wget -q -O /www/v3-stats.json "$ECS_CONTAINER_METADATA_URI/stats"',
+  'wget -q -O /www/v3-task-stats.json "$ECS_CONTAINER_METADATA_URI/task/stats"',
   '[ -z "$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" ] || wget -q -O /www/creds.json "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"',
   'touch /www/ready',
   'exec httpd -f -p 8080 -h /www',
@@ -237,7 +239,7 @@ describe('inside the task: the metadata and credentials endpoints at 169.254.170
     assert.ok(again.cpu_stats.cpu_usage.total_usage >= again.precpu_stats.cpu_usage.total_usage);
   });
 
-  test("the v3 endpoint answers in v3's shape", async () => {
+  test("the v3 endpoint answers in v3's shape, with the container's and the task's stats", async () => {
     const c = await servedJson(withRole, 'v3.json');
     assert.equal(c.DockerId, app(withRole).runtimeId);
     assert.deepEqual(c.Networks, [{ NetworkMode: 'awsvpc', IPv4Addresses: [taskIp(withRole)] }]);
@@ -245,6 +247,14 @@ describe('inside the task: the metadata and credentials endpoints at 169.254.170
     const t = await servedJson(withRole, 'v3-task.json');
     assert.equal(t.TaskARN, withRole.taskArn);
     assert.equal(t.LaunchType, undefined);
+    const id = app(withRole).runtimeId!;
+    const s = await servedJson(withRole, 'v3-stats.json');
+    assert.equal(s.id, id);
+    assert.ok(s.cpu_stats.cpu_usage.total_usage > 0 && s.memory_stats.usage > 0);
+    const all = await servedJson(withRole, 'v3-task-stats.json');
+    const side = withRole.containers!.find((c) => c.name === 'side')!.runtimeId!;
+    assert.deepEqual(Object.keys(all).sort(), [id, side].sort());
+    assert.equal(all[id].id, id);
   });
 
   test('the task role credentials work from the host with the SDK and the AWS CLI, as the role', async () => {

@@ -4,6 +4,7 @@ import {
   CreateClusterCommand,
   CreateServiceCommand,
   type CreateServiceCommandInput,
+  DeleteClusterCommand,
   DeleteServiceCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
@@ -456,6 +457,28 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
     );
     const cli = await aws(ng.env, ['ecs', 'delete-service', '--service', 'nope']);
     assert.match(cli.stderr, /ServiceNotFoundException.*Service not found\./);
+
+    // A cluster holding a service, even one scaled to 0, cannot be deleted; once it is gone, it can.
+    await ng.client.send(new CreateClusterCommand({ clusterName: 'holds-service' }));
+    await ng.client.send(
+      new CreateServiceCommand({
+        cluster: 'holds-service',
+        serviceName: 'idle',
+        taskDefinition: td,
+        desiredCount: 0,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets } },
+      }),
+    );
+    const held = await aws(ng.env, ['ecs', 'delete-cluster', '--cluster', 'holds-service']);
+    assert.match(
+      held.stderr,
+      /ClusterContainsServicesException.*The Cluster cannot be deleted while Services are active\./,
+    );
+    await ng.client.send(new DeleteServiceCommand({ cluster: 'holds-service', service: 'idle' }));
+    await waitFor('idle', (x) => x.status === 'INACTIVE', 'INACTIVE', 60_000, 'holds-service');
+    const deleted = await ng.client.send(new DeleteClusterCommand({ cluster: 'holds-service' }));
+    assert.equal(deleted.cluster?.status, 'INACTIVE');
   });
 
   function createServiceNamed(serviceName: string, taskDefinition: string) {

@@ -37,6 +37,12 @@ export const noReferenceRegistry: string | false = await run('docker-registry', 
   () => "needs Debian's docker-registry (npm test installs it)",
 );
 
+/** Why podman tests cannot run here, or false. */
+export const noPodman: string | false = await run('podman', ['--version']).then(
+  () => false,
+  () => 'needs podman (npm test installs it)',
+);
+
 /** Why docker tests cannot run here: they need an engine that answers `docker info`. */
 export const noDocker: string | false = await run('docker', ['info']).then(
   () => false,

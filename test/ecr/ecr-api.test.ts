@@ -10,6 +10,7 @@ import {
   DeleteRepositoryCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
+  GetAuthorizationTokenCommand,
   GetLifecyclePolicyCommand,
   ListImagesCommand,
   ListTagsForResourceCommand,
@@ -250,6 +251,27 @@ describe('the ECR API', { skip: noSkopeo }, () => {
     assert.match(refused.message, /not supported by neargate/);
     const none = await errorOf(ecr().send(new GetLifecyclePolicyCommand({ repositoryName: 'tagged' })));
     assert.equal(none.name, 'LifecyclePolicyNotFoundException');
+  });
+
+  test('GetAuthorizationToken: a 12-hour AWS password, and a proxyEndpoint where the registry answers it', async () => {
+    const before = Date.now();
+    const out = await ecr().send(new GetAuthorizationTokenCommand({}));
+    const data = out.authorizationData?.[0];
+    assert.ok(data?.authorizationToken && data.proxyEndpoint && data.expiresAt, JSON.stringify(out));
+    const [user, password] = Buffer.from(data.authorizationToken, 'base64').toString('utf8').split(':');
+    assert.equal(user, 'AWS');
+    const hours = (data.expiresAt.getTime() - before) / 3_600_000;
+    assert.ok(hours > 11.9 && hours <= 12.01, `expires in ${hours} h`);
+    // The endpoint is one the host reaches: the registry's API answers there, with that password only.
+    const v2 = new URL('/v2/', data.proxyEndpoint);
+    assert.equal((await fetch(v2)).status, 401);
+    const ok = await fetch(v2, { headers: { authorization: `Basic ${data.authorizationToken}` } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('docker-distribution-api-version'), 'registry/2.0');
+    assert.ok(password && password.length > 20);
+    const cli = await aws(ng.env, ['ecr', 'get-authorization-token']);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(cli.json.authorizationData[0].proxyEndpoint, data.proxyEndpoint);
   });
 
   test('aws ecr get-login-password gives a password skopeo logs in with', async () => {

@@ -113,6 +113,22 @@ describe('tasks run images pulled from registries', { skip }, () => {
     assert.ok(!(await ng.agent.images.blobs.has(own.digest)));
   });
 
+  test('a missing blob fails the task with CannotPullContainerError', async () => {
+    await ecrClient(ng).send(new CreateRepositoryCommand({ repositoryName: 'holed' }));
+    await skopeoPush(await exitImage(6), `${registryHostOf(ng)}/holed:v1`, creds);
+    const repoKey = { scope: { account: '000000000000', region: ng.region }, repository: 'holed' };
+    const manifest = JSON.parse((await ng.registry.getManifest(repoKey, 'v1')).bytes.toString()) as {
+      layers: { digest: `sha256:${string}`; size: number }[];
+    };
+    const own = manifest.layers.at(-1)!;
+    await rm(ng.registry.blobs.path(own.digest));
+    const task = await runToEnd(`${ecrHost()}/holed:v1`);
+    assert.equal(task.stopCode, 'TaskFailedToStart');
+    assert.match(task.stoppedReason ?? '', /^CannotPullContainerError: /);
+    assert.equal(task.containers?.[0]?.exitCode, undefined, 'it never ran');
+    assert.ok(!(await ng.agent.images.list()).some((i) => i.references.some((r) => r.includes('/holed:'))));
+  });
+
   test('other names are looked for in neargate first, as a mirror', async () => {
     await ecrClient(ng).send(new CreateRepositoryCommand({ repositoryName: 'docker.io/library/mirrored' }));
     await skopeoPush(await exitImage(11), `${registryHostOf(ng)}/docker.io/library/mirrored:1`, creds);

@@ -230,6 +230,75 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
     );
   });
 
+  test('forceNewDeployment through the CLI replaces every task with one of a new deployment of the same revision', async () => {
+    const td = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
+    const name = await createService({ taskDefinition: td });
+    const first = await waitFor(name, stable, 'steady state');
+    const { taskArns: before = [] } = await ng.client.send(new ListTasksCommand({ serviceName: name }));
+    const out = await aws(ng.env, ['ecs', 'update-service', '--service', name, '--force-new-deployment']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.json.service.deployments.length, 2);
+    assert.equal(out.json.service.deployments[0].status, 'PRIMARY');
+    assert.equal(out.json.service.deployments[0].taskDefinition, td, 'the same revision');
+    const { s } = await waitFor(
+      name,
+      (x) => stable(x) && x.deployments![0]!.id !== first.s.deployments![0]!.id,
+      'the forced deployment',
+    );
+    assert.equal(s.taskDefinition, td);
+    const { taskArns: after = [] } = await ng.client.send(new ListTasksCommand({ serviceName: name }));
+    assert.equal(after.length, 2);
+    assert.ok(
+      after.every((a) => !before.includes(a)),
+      'every task is new',
+    );
+    for (const a of after) assert.equal((await describeTask(ng.client, a)).startedBy, s.deployments![0]!.id);
+  });
+
+  test("a service's own capacity provider strategy wins over the cluster's, placed by base then weight", async () => {
+    await ng.client.send(new CreateClusterCommand({ clusterName: 'strategy' }));
+    await ng.client.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'strategy',
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      }),
+    );
+    const td = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
+    const out = await aws(ng.env, [
+      'ecs',
+      'create-service',
+      '--cluster',
+      'strategy',
+      '--service-name',
+      'weighted',
+      '--task-definition',
+      td,
+      '--desired-count',
+      '5',
+      '--capacity-provider-strategy',
+      'capacityProvider=FARGATE,base=1,weight=1',
+      'capacityProvider=FARGATE_SPOT,weight=3',
+      '--network-configuration',
+      `awsvpcConfiguration={subnets=[${subnets.join(',')}]}`,
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(out.json.service.capacityProviderStrategy, [
+      { capacityProvider: 'FARGATE', weight: 1, base: 1 },
+      { capacityProvider: 'FARGATE_SPOT', weight: 3 },
+    ]);
+    await waitFor('weighted', stable, 'steady state', 60_000, 'strategy');
+    const { taskArns = [] } = await ng.client.send(
+      new ListTasksCommand({ cluster: 'strategy', serviceName: 'weighted' }),
+    );
+    const providers = (await Promise.all(taskArns.map((a) => describeTask(ng.client, a))))
+      .map((t) => t.capacityProviderName)
+      .sort();
+    // The base (1 on FARGATE) first, then the other 4 by weight 1:3.
+    assert.deepEqual(providers, ['FARGATE', 'FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT', 'FARGATE_SPOT']);
+    await ng.client.send(new DeleteServiceCommand({ cluster: 'strategy', service: 'weighted', force: true }));
+  });
+
   test('a crash loop trips the circuit breaker, which rolls back to the last completed deployment', async () => {
     const good = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
     const name = await createService({

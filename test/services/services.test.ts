@@ -26,6 +26,7 @@ import {
   describeTask,
   isStopped,
   registerTask,
+  runTask,
   SERVE,
   startTaskNeargate,
   type TaskNeargate,
@@ -422,6 +423,49 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
     );
     await promisify(execFile)(BIN, ['spot', 'interrupt', '--rate-per-hour', '0', '--data-dir', ng.dataDir]);
     assert.ok(interrupted.s.events!.length > s.events!.length);
+  });
+
+  test('spot interrupt --task: SIGTERM at once, SIGKILL after stopTimeout; a FARGATE task is not interrupted', async () => {
+    await ng.client.send(new CreateClusterCommand({ clusterName: 'spot-task' }));
+    await ng.client.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'spot-task',
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [],
+      }),
+    );
+    const td = await registerTask(ng.client, [
+      { name: 'polite', command: SERVE },
+      {
+        name: 'stubborn',
+        command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'],
+        stopTimeout: 2,
+      },
+    ]);
+    const spot = await runTask(ng.client, td, {
+      cluster: 'spot-task',
+      launchType: undefined,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+    });
+    const onDemand = await runTask(ng.client, td, { cluster: 'spot-task' });
+    await waitForTask(ng.client, spot.taskArn!, (t) => t.lastStatus === 'RUNNING');
+    await waitForTask(ng.client, onDemand.taskArn!, (t) => t.lastStatus === 'RUNNING');
+    const { BIN } = await import('../support/spawn-neargate.ts');
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const interrupt = (task: string) =>
+      promisify(execFile)(BIN, ['spot', 'interrupt', '--task', task, '--data-dir', ng.dataDir]);
+    await assert.rejects(interrupt(onDemand.taskArn!), /is not a running FARGATE_SPOT task/);
+    const out = await interrupt(spot.taskArn!.split('/').at(-1)!);
+    assert.equal(out.stdout.trim(), `Interrupted: ${spot.taskArn}`);
+    const end = await waitForTask(ng.client, spot.taskArn!, isStopped);
+    assert.equal(end.stopCode, 'SpotInterruption');
+    assert.equal(end.stoppedReason, 'Your Spot Task was interrupted.');
+    // The polite container ended on the SIGTERM; the stubborn one was killed once stopTimeout ran out.
+    assert.equal(end.containers!.find((c) => c.name === 'polite')!.exitCode, 0);
+    assert.equal(end.containers!.find((c) => c.name === 'stubborn')!.exitCode, 137);
+    assert.equal((await describeTask(ng.client, onDemand.taskArn!)).lastStatus, 'RUNNING');
+    await ng.client.send(new StopTaskCommand({ cluster: 'spot-task', task: onDemand.taskArn! }));
   });
 
   test('unhealthy tasks are left alone during the grace period, then replaced, as ECS words it', async () => {

@@ -116,6 +116,38 @@ describe('bin/neargate', () => {
     assert.equal(((await stat(dataDir)).mode & 0o777).toString(8), '700');
   });
 
+  test('--account-id, --region and --host choose the root account, the printed region and the address', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'neargate-account-'));
+    const ng = await spawnNeargate([
+      '--data-dir',
+      dir,
+      '--account-id',
+      '123456789012',
+      '--region',
+      'eu-west-1',
+      '--host',
+      '127.0.0.2',
+    ]);
+    try {
+      const served = /neargate is serving (\S+)/.exec(ng.output())![1]!;
+      assert.equal(new URL(served).hostname, '127.0.0.2');
+      assert.equal(new URL(served).port, new URL(ng.url).port);
+      await assert.rejects(fetch(ng.url), 'nothing listens on 127.0.0.1');
+      assert.match(ng.output(), /root access key of account 123456789012/);
+      assert.match(ng.output(), /export AWS_DEFAULT_REGION=eu-west-1/);
+      const id = /AWS_ACCESS_KEY_ID=(\S+)/.exec(ng.output())![1]!;
+      const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(ng.output())![1]!;
+      const env = { ...cliEnv(served, id, secret), AWS_DEFAULT_REGION: 'eu-west-1' };
+      const created = await aws(env, ['ecs', 'create-cluster', '--cluster-name', 'mine']);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(created.json.cluster.clusterArn, 'arn:aws:ecs:eu-west-1:123456789012:cluster/mine');
+    } finally {
+      ng.child.kill('SIGTERM');
+      await ng.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('NEARGATE_ACCESS_KEY_ID and NEARGATE_SECRET_ACCESS_KEY choose the root key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'neargate-env-'));
     const ng = await spawnNeargate(['--data-dir', dir], {

@@ -9,6 +9,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsClient } from '../support/aws-clients.ts';
 import {
   ecrClient,
+  externalIpv4,
   noReferenceRegistry,
   noSkopeo,
   ociArchive,
@@ -147,6 +148,30 @@ describe('tasks run images pulled from registries', { skip }, () => {
     const task = await runToEnd(`${plain.host}/team/app:1`);
     assert.equal(task.containers?.[0]?.exitCode, 21, JSON.stringify(task));
     assert.ok(!(await readdir(layersDir)).some((n) => n.endsWith('.partial')));
+  });
+
+  test('a plain-HTTP registry off loopback is refused, and pulled from once configured insecure', {
+    skip: externalIpv4 ? false : 'needs an IPv4 address off loopback (a default route)',
+  }, async () => {
+    const external = await startReferenceRegistry(undefined, externalIpv4);
+    try {
+      const image = `${external.host}/apps/plain:1`;
+      await skopeoPush(await exitImage(7), image);
+      const refused = await runToEnd(image);
+      assert.equal(refused.stopCode, 'TaskFailedToStart');
+      assert.match(refused.stoppedReason ?? '', /^CannotPullContainerError: /);
+      const trusting = await startTaskNeargate({ insecureRegistries: [external.host] });
+      try {
+        const td = await registerTask(trusting.client, [{ name: 'app', image, essential: true }]);
+        const task = await runTask(trusting.client, td);
+        const end = await waitForTask(trusting.client, task.taskArn!, isStopped, 60_000);
+        assert.equal(end.containers?.[0]?.exitCode, 7, JSON.stringify(end));
+      } finally {
+        await trusting.stop();
+      }
+    } finally {
+      await external.stop();
+    }
   });
 
   test('a registry behind htpasswd: refused without credentials, pulled with repositoryCredentials from Secrets Manager', async () => {

@@ -10,6 +10,7 @@ import {
   DeleteRepositoryCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
+  ECRClient,
   GetAuthorizationTokenCommand,
   GetLifecyclePolicyCommand,
   ListImagesCommand,
@@ -19,6 +20,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-ecr';
+import { putAccessKey } from '../../src/store/access-keys.ts';
 import { aws } from '../support/aws-cli.ts';
 import { startTestNeargate, type TestNeargate } from '../support/neargate.ts';
 import {
@@ -251,6 +253,47 @@ describe('the ECR API', { skip: noSkopeo }, () => {
     assert.match(refused.message, /not supported by neargate/);
     const none = await errorOf(ecr().send(new GetLifecyclePolicyCommand({ repositoryName: 'tagged' })));
     assert.equal(none.name, 'LifecyclePolicyNotFoundException');
+  });
+
+  test('repositories and images are per account: another account sees none of them, and pushes its own', async () => {
+    // neargate has no IAM: another account's root key is put in the store, as its own start would.
+    const other = { accessKeyId: 'AKIAOTHERACCOUNT0001', secretAccessKey: 'other/secret/0123456789' };
+    await putAccessKey(
+      ng.store.db,
+      { ...other, account: '111111111111', principalArn: 'arn:aws:iam::111111111111:root' },
+      Date.now(),
+    );
+    const theirs = new ECRClient({
+      endpoint: ng.url,
+      region: ng.region,
+      credentials: other,
+      maxAttempts: 1,
+    });
+    await ecr().send(new CreateRepositoryCommand({ repositoryName: 'shared-name' }));
+    await skopeoPush(
+      await ociArchive(dir, { references: ['mine:1'] }),
+      `${registryHostOf(ng)}/shared-name:mine`,
+      await registryCreds(ecr()),
+    );
+    const none = await errorOf(theirs.send(new DescribeImagesCommand({ repositoryName: 'shared-name' })));
+    assert.equal(none.name, 'RepositoryNotFoundException');
+    const made = await theirs.send(new CreateRepositoryCommand({ repositoryName: 'shared-name' }));
+    assert.equal(
+      made.repository?.repositoryArn,
+      `arn:aws:ecr:${ng.region}:111111111111:repository/shared-name`,
+    );
+    // Their registry password reaches their repository, not ours.
+    await skopeoPush(
+      await ociArchive(dir, { references: ['theirs:1'] }),
+      `${registryHostOf(ng)}/shared-name:theirs`,
+      await registryCreds(theirs),
+    );
+    const tags = async (client: ECRClient) =>
+      ((await client.send(new DescribeImagesCommand({ repositoryName: 'shared-name' }))).imageDetails ?? [])
+        .flatMap((d) => d.imageTags ?? [])
+        .sort();
+    assert.deepEqual(await tags(ecr()), ['mine']);
+    assert.deepEqual(await tags(theirs), ['theirs']);
   });
 
   test('GetAuthorizationToken: a 12-hour AWS password, and a proxyEndpoint where the registry answers it', async () => {

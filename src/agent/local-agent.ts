@@ -316,8 +316,10 @@ export class LocalAgent implements HostAgent {
         await this.#runtime.remove(id, opts);
       }),
     );
-    const mounts = (await this.images.listRootfs()).filter((r) => r.containerDir.startsWith(`${dirs.root}/`));
-    await Promise.all(mounts.map((r) => this.images.unmountRootfs(r.containerDir, opts)));
+    // Its own containers' directories, not every lease on the host: a service scaling in releases
+    // dozens of tasks at once. unmountRootfs is safe on one never mounted.
+    const names = await readdir(join(dirs.root, 'containers')).catch(() => [] as string[]);
+    await Promise.all(names.map((name) => this.images.unmountRootfs(dirs.container(name), opts)));
     await Promise.all([this.#cgroups.remove(taskId, opts), this.#network.deleteTaskNetns(taskId, opts)]);
     await rm(dirs.root, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=${1:-run}
 
 run_packages=(runc conmon nftables iproute2 busybox-static attr tini mount util-linux)
-test_packages=(awscli skopeo docker-registry postgresql jq curl)
+test_packages=(awscli skopeo podman docker-registry postgresql jq curl)
 bench_packages=(nginx wrk)
 
 missing=()

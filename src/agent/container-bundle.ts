@@ -37,8 +37,9 @@ export async function prepareBundle(spec: ContainerSpec, ctx: BundleContext): Pr
   if (!image)
     throw new AgentError('CannotPullContainerError', `failed to resolve ref ${spec.image}: not found`);
   const containerDir = ctx.dirs.container(spec.name);
-  const mounted = (await ctx.images.listRootfs()).find((r) => r.containerDir === containerDir && r.mounted);
-  const rootfsPath = mounted?.path ?? (await ctx.images.mountRootfs(image, containerDir)).path;
+  const rootfsPath =
+    (await ctx.images.mountedRootfs(containerDir)) ??
+    (await ctx.images.mountRootfs(image, containerDir)).path;
   const cmd = containerCommand(spec, image.config);
   if (cmd.args.length === 0) {
     throw new AgentError('CannotStartContainerError', 'Error response from daemon: No command specified');

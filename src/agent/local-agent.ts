@@ -83,6 +83,8 @@ export class LocalAgent implements HostAgent {
   readonly #listeners = new Set<(taskId: string) => void>();
   /** Bundles being made ahead of startContainer, by runtime id. */
   readonly #bundles = new Map<string, Promise<ContainerBundle>>();
+  /** Containers being created (not started) ahead of startContainer, with the bundle they were made from. */
+  readonly #created = new Map<string, Promise<ContainerBundle | undefined>>();
   readonly #stopWatching = new AbortController();
   readonly #runner: WorkerRunner;
   readonly #logs: LogWatcher;
@@ -157,6 +159,10 @@ export class LocalAgent implements HostAgent {
     const n = spec.network;
     const dirs = taskDirs(this.#tasksDir, spec.taskId);
     this.#prepareBundles(spec);
+    let namespaceMade = () => {};
+    const namespace = new Promise<void>((resolve) => {
+      namespaceMade = resolve;
+    });
     const network = this.#network.createTaskNetns(
       spec.taskId,
       {
@@ -166,10 +172,12 @@ export class LocalAgent implements HostAgent {
         assignPublicIp: n.assignPublicIp ? 'ENABLED' : 'DISABLED',
         eniId: n.eniId,
       },
-      opts,
+      { ...opts, onNamespace: namespaceMade },
     );
     const cgroup = this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB });
     const files = writeTaskFiles(dirs, spec);
+    // A failed network settles this too, so nothing waits on a namespace that never comes.
+    this.#createAhead(spec, Promise.all([Promise.race([namespace, network]), cgroup, files]), opts);
     try {
       await Promise.all([network, cgroup, files]);
     } catch (err) {
@@ -224,9 +232,11 @@ export class LocalAgent implements HostAgent {
 
   async startContainer(spec: ContainerSpec, opts: CallOptions = {}): Promise<{ runtimeId: string }> {
     const id = runtimeId(spec.taskId, spec.name);
-    const current = await this.#runtime.inspect(id);
-    if (current.status === 'running' || current.status === 'stopped') return { runtimeId: id };
-    if (current.status === 'missing') await this.#create(id, spec, opts);
+    if (!(await this.#takeCreatedAhead(id, spec, opts))) {
+      const current = await this.#runtime.inspect(id);
+      if (current.status === 'running' || current.status === 'stopped') return { runtimeId: id };
+      if (current.status === 'missing') await this.#create(id, spec, opts);
+    }
     try {
       await this.#runtime.start(id, opts);
     } catch (err) {
@@ -281,19 +291,26 @@ export class LocalAgent implements HostAgent {
     let bundle = await (this.#bundles.get(id) ?? this.#bundle(spec));
     this.#bundles.delete(id);
     // Made ahead from an image the pull has since moved the tag off: make it again.
-    const current =
-      spec.imageDigest ?? (await this.images.resolve(spec.image).catch(() => undefined))?.manifestDigest;
-    if (current !== undefined && current !== bundle.manifestDigest) {
+    if (!(await this.#isCurrent(bundle, spec))) {
       await this.images.unmountRootfs(bundle.containerDir, opts);
       bundle = await this.#bundle(spec);
     }
+    await this.#createFrom(id, bundle, spec.logShipped === true, opts);
+  }
+
+  async #createFrom(
+    id: string,
+    bundle: ContainerBundle,
+    logShipped: boolean,
+    opts: CallOptions,
+  ): Promise<void> {
     try {
       await this.#runtime.create(id, {
         bundleDir: bundle.containerDir,
         spec: bundle.spec,
         logPath: bundle.logPath,
         // A shipped log is trimmed of what was shipped instead: a cut would lose unshipped lines.
-        ...(!spec.logShipped && { logSizeMaxBytes: this.#unshippedLogMaxBytes }),
+        ...(!logShipped && { logSizeMaxBytes: this.#unshippedLogMaxBytes }),
         ...(bundle.stopSignal && { stopSignal: bundle.stopSignal }),
         ...opts,
       });
@@ -313,6 +330,54 @@ export class LocalAgent implements HostAgent {
       cgroupsPath: this.#cgroups.containerPath(spec.taskId, spec.name),
       nofileCeiling: await this.#nofileCeiling,
     });
+  }
+
+  /**
+   * Creates the task's containers (runc create, under conmon: everything but running the
+   * command) as soon as their bundle, namespace, cgroup and files are there, while the
+   * namespace's addresses and routes are still being set: startContainer then only starts them.
+   * A create that fails here leaves nothing and is simply tried again by startContainer.
+   */
+  #createAhead(spec: TaskSpec, ready: Promise<unknown>, opts: CallOptions) {
+    for (const c of spec.containers) {
+      const id = runtimeId(spec.taskId, c.name);
+      const bundle = this.#bundles.get(id);
+      if (!bundle || this.#created.has(id)) continue;
+      const created = (async () => {
+        const [made] = await Promise.all([bundle, ready]);
+        // One there already (a prepare repeated after a crash) is left to startContainer.
+        if ((await this.#runtime.inspect(id)).status !== 'missing') return undefined;
+        await this.#createFrom(id, made, c.logShipped === true, opts);
+        return made;
+      })();
+      created.catch(() => {});
+      this.#created.set(id, created);
+    }
+  }
+
+  /**
+   * Takes a container created ahead for startContainer, once its create is done: true when it is
+   * there, made from the image the container is to run, and only needs starting. One made from an
+   * image the pull has since moved the tag off is removed, for startContainer to make afresh.
+   */
+  async #takeCreatedAhead(id: string, spec: ContainerSpec, opts: CallOptions): Promise<boolean> {
+    const ahead = this.#created.get(id);
+    if (!ahead) return false;
+    this.#created.delete(id);
+    const made = await ahead.catch(() => undefined);
+    if (made === undefined) return false;
+    this.#bundles.delete(id);
+    if (await this.#isCurrent(made, spec)) return true;
+    await this.#runtime.remove(id, opts);
+    await this.images.unmountRootfs(made.containerDir, opts);
+    return false;
+  }
+
+  /** Whether the bundle was made from the image the container is to run. */
+  async #isCurrent(bundle: ContainerBundle, spec: ContainerSpec): Promise<boolean> {
+    const current =
+      spec.imageDigest ?? (await this.images.resolve(spec.image).catch(() => undefined))?.manifestDigest;
+    return current === undefined || current === bundle.manifestDigest;
   }
 
   /**
@@ -355,11 +420,14 @@ export class LocalAgent implements HostAgent {
   async releaseTask(taskId: string, opts: CallOptions = {}): Promise<void> {
     const dirs = taskDirs(this.#tasksDir, taskId);
     this.#logs.unwatch(taskId);
-    // A bundle still being made would mount after the unmount below: wait for those first.
-    for (const [id, made] of this.#bundles) {
-      if (taskIdOf(id) !== taskId) continue;
-      await made.catch(() => {});
-      this.#bundles.delete(id);
+    // A bundle still being made would mount after the unmount below, and a container still
+    // being created would appear after the removal: wait for those first.
+    for (const pending of [this.#created, this.#bundles]) {
+      for (const [id, made] of pending) {
+        if (taskIdOf(id) !== taskId) continue;
+        await made.catch(() => {});
+        pending.delete(id);
+      }
     }
     const containers = (await this.#runtime.ids()).filter((id) => taskIdOf(id) === taskId);
     await Promise.all(
@@ -368,8 +436,10 @@ export class LocalAgent implements HostAgent {
         await this.#runtime.remove(id, opts);
       }),
     );
-    const mounts = (await this.images.listRootfs()).filter((r) => r.containerDir.startsWith(`${dirs.root}/`));
-    await Promise.all(mounts.map((r) => this.images.unmountRootfs(r.containerDir, opts)));
+    // Its own containers' directories, not every lease on the host: a service scaling in releases
+    // dozens of tasks at once. unmountRootfs is safe on one never mounted.
+    const names = await readdir(join(dirs.root, 'containers')).catch(() => [] as string[]);
+    await Promise.all(names.map((name) => this.images.unmountRootfs(dirs.container(name), opts)));
     await Promise.all([this.#cgroups.remove(taskId, opts), this.#network.deleteTaskNetns(taskId, opts)]);
     await rm(dirs.root, { recursive: true, force: true });
     this.#metadataHost.forget(taskId);

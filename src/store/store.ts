@@ -47,7 +47,32 @@ function openSqlite(file: string) {
   database.pragma('busy_timeout = 5000');
   return {
     dialect: 'sqlite' as const,
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+  };
+}
+
+const CACHED_STATEMENTS = 256;
+
+/**
+ * Kysely prepares every query afresh, and compiling a statement costs SQLite more than running
+ * one of ours (about 45 µs against 20 µs for a task read): keep the most recent statements by
+ * their SQL. Reuse is safe since better-sqlite3 runs each to completion before the next.
+ */
+function withStatementCache(database: SQLite.Database) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string): SQLite.Statement {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= CACHED_STATEMENTS) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+    close: () => database.close(),
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -24,9 +24,39 @@ const cliEnv = (url: string, id: string, secret: string) => ({
 
 describe('bin/neargate', () => {
   test('--help documents every command and flag', async () => {
-    const top = await run(BIN, ['--help']);
-    assert.match(top.stdout, /up \[options\]/);
-    const up = await run(BIN, ['up', '--help']);
+    // Every command the top-level help lists, and the commands below them, down to the leaves.
+    const helps = new Map<string, string>();
+    const visit = async (path: string[]) => {
+      const { stdout } = await run(BIN, [...path, '--help']);
+      helps.set(path.join(' '), stdout);
+      const commands = stdout.split(/^Commands:$/m)[1] ?? '';
+      for (const m of commands.matchAll(/^ {2}([a-z][a-z-]*)(?: [^\n]*?)? {2,}(\S[^\n]*)$/gm)) {
+        if (m[1] === 'help') continue;
+        assert.ok(m[2]!.trim().length > 10, `${[...path, m[1]].join(' ')} has a description`);
+        await visit([...path, m[1]!]);
+      }
+    };
+    await visit([]);
+    assert.deepEqual([...helps.keys()].sort(), [
+      '',
+      'image',
+      'image load',
+      'image ls',
+      'image rm',
+      'spot',
+      'spot interrupt',
+      'up',
+    ]);
+    // Each flag is listed with what it does.
+    for (const [command, text] of helps) {
+      for (const m of (text.split(/^Options:$/m)[1] ?? '').matchAll(
+        /^ {2}(?:-\w, )?(--[a-z-]+)([^\n]*)$/gm,
+      )) {
+        if (m[1] === '--help') continue;
+        assert.match(m[2]!, /\S.{10,}/, `neargate ${command} ${m[1]} is described`);
+      }
+    }
+    const up = helps.get('up')!;
     for (const flag of [
       '--host',
       '--port',
@@ -37,9 +67,20 @@ describe('bin/neargate', () => {
       '--insecure-accept-any-credentials',
       '--log-level',
     ]) {
-      assert.ok(up.stdout.includes(flag), flag);
+      assert.ok(up.includes(flag), flag);
     }
-    assert.match(up.stdout, /NEARGATE_ACCESS_KEY_ID/);
+    assert.match(helps.get('image load')!, /--data-dir/);
+    for (const flag of ['--task', '--count', '--rate-per-hour', '--data-dir'])
+      assert.ok(helps.get('spot interrupt')!.includes(flag), flag);
+    // Every variable neargate reads is documented: the source is the list.
+    const read = new Set<string>();
+    for (const file of await readdir(new URL('../../src/', import.meta.url), { recursive: true })) {
+      if (!file.endsWith('.ts')) continue;
+      const text = await readFile(new URL(`../../src/${file}`, import.meta.url), 'utf8');
+      for (const m of text.matchAll(/env\.(NEARGATE_[A-Z_]+)/g)) read.add(m[1]!);
+    }
+    assert.ok(read.size >= 15, `found the variables read: ${[...read]}`);
+    for (const name of read) assert.ok(up.includes(name), `${name} is in neargate up --help`);
   });
 
   test('a bad option is refused with a message, not a stack trace', async () => {
@@ -73,6 +114,38 @@ describe('bin/neargate', () => {
     assert.equal(await second.exited, 0);
     assert.match(second.output(), /SIGTERM, stopping/);
     assert.equal(((await stat(dataDir)).mode & 0o777).toString(8), '700');
+  });
+
+  test('--account-id, --region and --host choose the root account, the printed region and the address', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'neargate-account-'));
+    const ng = await spawnNeargate([
+      '--data-dir',
+      dir,
+      '--account-id',
+      '123456789012',
+      '--region',
+      'eu-west-1',
+      '--host',
+      '127.0.0.2',
+    ]);
+    try {
+      const served = /neargate is serving (\S+)/.exec(ng.output())![1]!;
+      assert.equal(new URL(served).hostname, '127.0.0.2');
+      assert.equal(new URL(served).port, new URL(ng.url).port);
+      await assert.rejects(fetch(ng.url), 'nothing listens on 127.0.0.1');
+      assert.match(ng.output(), /root access key of account 123456789012/);
+      assert.match(ng.output(), /export AWS_DEFAULT_REGION=eu-west-1/);
+      const id = /AWS_ACCESS_KEY_ID=(\S+)/.exec(ng.output())![1]!;
+      const secret = /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(ng.output())![1]!;
+      const env = { ...cliEnv(served, id, secret), AWS_DEFAULT_REGION: 'eu-west-1' };
+      const created = await aws(env, ['ecs', 'create-cluster', '--cluster-name', 'mine']);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(created.json.cluster.clusterArn, 'arn:aws:ecs:eu-west-1:123456789012:cluster/mine');
+    } finally {
+      ng.child.kill('SIGTERM');
+      await ng.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('NEARGATE_ACCESS_KEY_ID and NEARGATE_SECRET_ACCESS_KEY choose the root key', async () => {

@@ -10,6 +10,8 @@ import {
   DeleteRepositoryCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
   GetLifecyclePolicyCommand,
   ListImagesCommand,
   ListTagsForResourceCommand,
@@ -18,6 +20,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-ecr';
+import { putAccessKey } from '../../src/store/access-keys.ts';
 import { aws } from '../support/aws-cli.ts';
 import { startTestNeargate, type TestNeargate } from '../support/neargate.ts';
 import {
@@ -250,6 +253,68 @@ describe('the ECR API', { skip: noSkopeo }, () => {
     assert.match(refused.message, /not supported by neargate/);
     const none = await errorOf(ecr().send(new GetLifecyclePolicyCommand({ repositoryName: 'tagged' })));
     assert.equal(none.name, 'LifecyclePolicyNotFoundException');
+  });
+
+  test('repositories and images are per account: another account sees none of them, and pushes its own', async () => {
+    // neargate has no IAM: another account's root key is put in the store, as its own start would.
+    const other = { accessKeyId: 'AKIAOTHERACCOUNT0001', secretAccessKey: 'other/secret/0123456789' };
+    await putAccessKey(
+      ng.store.db,
+      { ...other, account: '111111111111', principalArn: 'arn:aws:iam::111111111111:root' },
+      Date.now(),
+    );
+    const theirs = new ECRClient({
+      endpoint: ng.url,
+      region: ng.region,
+      credentials: other,
+      maxAttempts: 1,
+    });
+    await ecr().send(new CreateRepositoryCommand({ repositoryName: 'shared-name' }));
+    await skopeoPush(
+      await ociArchive(dir, { references: ['mine:1'] }),
+      `${registryHostOf(ng)}/shared-name:mine`,
+      await registryCreds(ecr()),
+    );
+    const none = await errorOf(theirs.send(new DescribeImagesCommand({ repositoryName: 'shared-name' })));
+    assert.equal(none.name, 'RepositoryNotFoundException');
+    const made = await theirs.send(new CreateRepositoryCommand({ repositoryName: 'shared-name' }));
+    assert.equal(
+      made.repository?.repositoryArn,
+      `arn:aws:ecr:${ng.region}:111111111111:repository/shared-name`,
+    );
+    // Their registry password reaches their repository, not ours.
+    await skopeoPush(
+      await ociArchive(dir, { references: ['theirs:1'] }),
+      `${registryHostOf(ng)}/shared-name:theirs`,
+      await registryCreds(theirs),
+    );
+    const tags = async (client: ECRClient) =>
+      ((await client.send(new DescribeImagesCommand({ repositoryName: 'shared-name' }))).imageDetails ?? [])
+        .flatMap((d) => d.imageTags ?? [])
+        .sort();
+    assert.deepEqual(await tags(ecr()), ['mine']);
+    assert.deepEqual(await tags(theirs), ['theirs']);
+  });
+
+  test('GetAuthorizationToken: a 12-hour AWS password, and a proxyEndpoint where the registry answers it', async () => {
+    const before = Date.now();
+    const out = await ecr().send(new GetAuthorizationTokenCommand({}));
+    const data = out.authorizationData?.[0];
+    assert.ok(data?.authorizationToken && data.proxyEndpoint && data.expiresAt, JSON.stringify(out));
+    const [user, password] = Buffer.from(data.authorizationToken, 'base64').toString('utf8').split(':');
+    assert.equal(user, 'AWS');
+    const hours = (data.expiresAt.getTime() - before) / 3_600_000;
+    assert.ok(hours > 11.9 && hours <= 12.01, `expires in ${hours} h`);
+    // The endpoint is one the host reaches: the registry's API answers there, with that password only.
+    const v2 = new URL('/v2/', data.proxyEndpoint);
+    assert.equal((await fetch(v2)).status, 401);
+    const ok = await fetch(v2, { headers: { authorization: `Basic ${data.authorizationToken}` } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('docker-distribution-api-version'), 'registry/2.0');
+    assert.ok(password && password.length > 20);
+    const cli = await aws(ng.env, ['ecr', 'get-authorization-token']);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(cli.json.authorizationData[0].proxyEndpoint, data.proxyEndpoint);
   });
 
   test('aws ecr get-login-password gives a password skopeo logs in with', async () => {

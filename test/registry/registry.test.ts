@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +10,7 @@ import { startTestNeargate, type TestNeargate } from '../support/neargate.ts';
 import {
   ecrClient,
   noDocker,
+  noPodman,
   noSkopeo,
   ociArchive,
   registryCreds,
@@ -299,6 +300,50 @@ describe('the registry under /v2/, with real clients', { skip: noSkopeo }, () =>
     } finally {
       await bearer.stop();
     }
+  });
+
+  test('podman logs in with the ECR password, pushes and pulls the image back', {
+    skip: noPodman,
+  }, async () => {
+    await ecr().send(new CreateRepositoryCommand({ repositoryName: 'podman-peer' }));
+    const host = registryHostOf(ng);
+    // Its own storage, so the test touches nothing of the machine's podman.
+    const storage = join(dir, 'podman');
+    const podman = (...args: string[]) =>
+      run('podman', [
+        '--root',
+        join(storage, 'root'),
+        '--runroot',
+        join(storage, 'run'),
+        '--storage-driver',
+        'vfs',
+        ...args,
+      ]);
+    await mkdir(storage, { recursive: true });
+    await writeFile(join(storage, 'auth.json'), '{"auths":{}}');
+    const authfile = ['--authfile', join(storage, 'auth.json')];
+    const archive = join(dir, 'podman.tar');
+    const name = `${host}/podman-peer:${process.pid}`;
+    await writeImageArchive(archive, [{ references: [name], config: { Cmd: ['echo', 'podman'] } }], {
+      format: 'docker',
+    });
+    await podman('load', '-q', '-i', archive);
+    const refused = await podman('push', '--tls-verify=false', ...authfile, name).then(
+      () => 'pushed',
+      (e: Error) => e.message,
+    );
+    assert.match(refused, /unauthorized|authentication required/i, 'no push before logging in');
+    await podman('login', '--tls-verify=false', ...authfile, '-u', 'AWS', '-p', creds.slice(4), host);
+    await podman('push', '--tls-verify=false', ...authfile, name);
+    const described = await ecr().send(new DescribeImagesCommand({ repositoryName: 'podman-peer' }));
+    assert.deepEqual(described.imageDetails?.[0]?.imageTags, [String(process.pid)]);
+    const pushed = described.imageDetails![0]!.imageDigest!;
+    await podman('rmi', name);
+    await podman('pull', '-q', '--tls-verify=false', ...authfile, name);
+    const digest = (await podman('image', 'inspect', '--format', '{{.Digest}}', name)).trim();
+    assert.equal(digest, pushed, 'podman pulled the manifest it pushed');
+    const config = JSON.parse(await podman('image', 'inspect', name)) as { Config: { Cmd: string[] } }[];
+    assert.deepEqual(config[0]?.Config.Cmd, ['echo', 'podman']);
   });
 
   test('docker logs in with the ECR password, pushes and pulls', { skip: noDocker }, async () => {

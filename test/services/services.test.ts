@@ -4,6 +4,7 @@ import {
   CreateClusterCommand,
   CreateServiceCommand,
   type CreateServiceCommandInput,
+  DeleteClusterCommand,
   DeleteServiceCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
@@ -25,6 +26,7 @@ import {
   describeTask,
   isStopped,
   registerTask,
+  runTask,
   SERVE,
   startTaskNeargate,
   type TaskNeargate,
@@ -229,6 +231,75 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
     );
   });
 
+  test('forceNewDeployment through the CLI replaces every task with one of a new deployment of the same revision', async () => {
+    const td = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
+    const name = await createService({ taskDefinition: td });
+    const first = await waitFor(name, stable, 'steady state');
+    const { taskArns: before = [] } = await ng.client.send(new ListTasksCommand({ serviceName: name }));
+    const out = await aws(ng.env, ['ecs', 'update-service', '--service', name, '--force-new-deployment']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.json.service.deployments.length, 2);
+    assert.equal(out.json.service.deployments[0].status, 'PRIMARY');
+    assert.equal(out.json.service.deployments[0].taskDefinition, td, 'the same revision');
+    const { s } = await waitFor(
+      name,
+      (x) => stable(x) && x.deployments![0]!.id !== first.s.deployments![0]!.id,
+      'the forced deployment',
+    );
+    assert.equal(s.taskDefinition, td);
+    const { taskArns: after = [] } = await ng.client.send(new ListTasksCommand({ serviceName: name }));
+    assert.equal(after.length, 2);
+    assert.ok(
+      after.every((a) => !before.includes(a)),
+      'every task is new',
+    );
+    for (const a of after) assert.equal((await describeTask(ng.client, a)).startedBy, s.deployments![0]!.id);
+  });
+
+  test("a service's own capacity provider strategy wins over the cluster's, placed by base then weight", async () => {
+    await ng.client.send(new CreateClusterCommand({ clusterName: 'strategy' }));
+    await ng.client.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'strategy',
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      }),
+    );
+    const td = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
+    const out = await aws(ng.env, [
+      'ecs',
+      'create-service',
+      '--cluster',
+      'strategy',
+      '--service-name',
+      'weighted',
+      '--task-definition',
+      td,
+      '--desired-count',
+      '5',
+      '--capacity-provider-strategy',
+      'capacityProvider=FARGATE,base=1,weight=1',
+      'capacityProvider=FARGATE_SPOT,weight=3',
+      '--network-configuration',
+      `awsvpcConfiguration={subnets=[${subnets.join(',')}]}`,
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.deepEqual(out.json.service.capacityProviderStrategy, [
+      { capacityProvider: 'FARGATE', weight: 1, base: 1 },
+      { capacityProvider: 'FARGATE_SPOT', weight: 3 },
+    ]);
+    await waitFor('weighted', stable, 'steady state', 60_000, 'strategy');
+    const { taskArns = [] } = await ng.client.send(
+      new ListTasksCommand({ cluster: 'strategy', serviceName: 'weighted' }),
+    );
+    const providers = (await Promise.all(taskArns.map((a) => describeTask(ng.client, a))))
+      .map((t) => t.capacityProviderName)
+      .sort();
+    // The base (1 on FARGATE) first, then the other 4 by weight 1:3.
+    assert.deepEqual(providers, ['FARGATE', 'FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT', 'FARGATE_SPOT']);
+    await ng.client.send(new DeleteServiceCommand({ cluster: 'strategy', service: 'weighted', force: true }));
+  });
+
   test('a crash loop trips the circuit breaker, which rolls back to the last completed deployment', async () => {
     const good = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
     const name = await createService({
@@ -354,6 +425,49 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
     assert.ok(interrupted.s.events!.length > s.events!.length);
   });
 
+  test('spot interrupt --task: SIGTERM at once, SIGKILL after stopTimeout; a FARGATE task is not interrupted', async () => {
+    await ng.client.send(new CreateClusterCommand({ clusterName: 'spot-task' }));
+    await ng.client.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'spot-task',
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [],
+      }),
+    );
+    const td = await registerTask(ng.client, [
+      { name: 'polite', command: SERVE },
+      {
+        name: 'stubborn',
+        command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'],
+        stopTimeout: 2,
+      },
+    ]);
+    const spot = await runTask(ng.client, td, {
+      cluster: 'spot-task',
+      launchType: undefined,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+    });
+    const onDemand = await runTask(ng.client, td, { cluster: 'spot-task' });
+    await waitForTask(ng.client, spot.taskArn!, (t) => t.lastStatus === 'RUNNING');
+    await waitForTask(ng.client, onDemand.taskArn!, (t) => t.lastStatus === 'RUNNING');
+    const { BIN } = await import('../support/spawn-neargate.ts');
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const interrupt = (task: string) =>
+      promisify(execFile)(BIN, ['spot', 'interrupt', '--task', task, '--data-dir', ng.dataDir]);
+    await assert.rejects(interrupt(onDemand.taskArn!), /is not a running FARGATE_SPOT task/);
+    const out = await interrupt(spot.taskArn!.split('/').at(-1)!);
+    assert.equal(out.stdout.trim(), `Interrupted: ${spot.taskArn}`);
+    const end = await waitForTask(ng.client, spot.taskArn!, isStopped);
+    assert.equal(end.stopCode, 'SpotInterruption');
+    assert.equal(end.stoppedReason, 'Your Spot Task was interrupted.');
+    // The polite container ended on the SIGTERM; the stubborn one was killed once stopTimeout ran out.
+    assert.equal(end.containers!.find((c) => c.name === 'polite')!.exitCode, 0);
+    assert.equal(end.containers!.find((c) => c.name === 'stubborn')!.exitCode, 137);
+    assert.equal((await describeTask(ng.client, onDemand.taskArn!)).lastStatus, 'RUNNING');
+    await ng.client.send(new StopTaskCommand({ cluster: 'spot-task', task: onDemand.taskArn! }));
+  });
+
   test('unhealthy tasks are left alone during the grace period, then replaced, as ECS words it', async () => {
     const td = await registerTask(ng.client, [
       { name: 'app', command: SERVE, healthCheck: { command: ['CMD', 'false'], interval: 5, retries: 1 } },
@@ -456,6 +570,28 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
     );
     const cli = await aws(ng.env, ['ecs', 'delete-service', '--service', 'nope']);
     assert.match(cli.stderr, /ServiceNotFoundException.*Service not found\./);
+
+    // A cluster holding a service, even one scaled to 0, cannot be deleted; once it is gone, it can.
+    await ng.client.send(new CreateClusterCommand({ clusterName: 'holds-service' }));
+    await ng.client.send(
+      new CreateServiceCommand({
+        cluster: 'holds-service',
+        serviceName: 'idle',
+        taskDefinition: td,
+        desiredCount: 0,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets } },
+      }),
+    );
+    const held = await aws(ng.env, ['ecs', 'delete-cluster', '--cluster', 'holds-service']);
+    assert.match(
+      held.stderr,
+      /ClusterContainsServicesException.*The Cluster cannot be deleted while Services are active\./,
+    );
+    await ng.client.send(new DeleteServiceCommand({ cluster: 'holds-service', service: 'idle' }));
+    await waitFor('idle', (x) => x.status === 'INACTIVE', 'INACTIVE', 60_000, 'holds-service');
+    const deleted = await ng.client.send(new DeleteClusterCommand({ cluster: 'holds-service' }));
+    assert.equal(deleted.cluster?.status, 'INACTIVE');
   });
 
   function createServiceNamed(serviceName: string, taskDefinition: string) {

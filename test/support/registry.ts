@@ -1,7 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
@@ -36,6 +36,30 @@ export const noReferenceRegistry: string | false = await run('docker-registry', 
   () => false,
   () => "needs Debian's docker-registry (npm test installs it)",
 );
+
+/** Why podman tests cannot run here, or false. */
+export const noPodman: string | false = await run('podman', ['--version']).then(
+  () => false,
+  () => 'needs podman (npm test installs it)',
+);
+
+/**
+ * The IPv4 address of the interface with the default route: off loopback, so a registry there is
+ * not trusted with plain HTTP, and not a bridge some test server makes and removes meanwhile.
+ */
+export const externalIpv4: string | undefined = (() => {
+  try {
+    const routes = JSON.parse(
+      execFileSync('ip', ['-j', 'route', 'show', 'default'], { encoding: 'utf8' }),
+    ) as {
+      dev?: string;
+    }[];
+    const dev = routes[0]?.dev;
+    return networkInterfaces()[dev ?? '']?.find((a) => a.family === 'IPv4' && !a.internal)?.address;
+  } catch {
+    return undefined;
+  }
+})();
 
 /** Why docker tests cannot run here: they need an engine that answers `docker info`. */
 export const noDocker: string | false = await run('docker', ['info']).then(
@@ -98,13 +122,14 @@ export interface ReferenceRegistry {
 }
 
 /**
- * Debian's reference registry (`docker-registry`) on a free loopback port with its own storage,
- * with htpasswd auth when `auth` is given. Stopped and removed by `stop()`.
+ * Debian's reference registry (`docker-registry`) on a free port of `address` (loopback by
+ * default) with its own storage, with htpasswd auth when `auth` is given. Stopped and removed by
+ * `stop()`.
  */
-export async function startReferenceRegistry(auth?: {
-  username: string;
-  password: string;
-}): Promise<ReferenceRegistry> {
+export async function startReferenceRegistry(
+  auth?: { username: string; password: string },
+  address = '127.0.0.1',
+): Promise<ReferenceRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'neargate-refreg-'));
   const port = await freePort();
   const storage = join(dir, 'storage');
@@ -126,10 +151,10 @@ export async function startReferenceRegistry(auth?: {
   const config = join(dir, 'config.yml');
   await writeFile(
     config,
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authConfig}`,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: ${address}:${port}\n${authConfig}`,
   );
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
-  const host = `127.0.0.1:${port}`;
+  const host = `${address}:${port}`;
   const stop = async () => {
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

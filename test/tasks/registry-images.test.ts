@@ -9,6 +9,7 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsClient } from '../support/aws-clients.ts';
 import {
   ecrClient,
+  externalIpv4,
   noReferenceRegistry,
   noSkopeo,
   ociArchive,
@@ -113,6 +114,22 @@ describe('tasks run images pulled from registries', { skip }, () => {
     assert.ok(!(await ng.agent.images.blobs.has(own.digest)));
   });
 
+  test('a missing blob fails the task with CannotPullContainerError', async () => {
+    await ecrClient(ng).send(new CreateRepositoryCommand({ repositoryName: 'holed' }));
+    await skopeoPush(await exitImage(6), `${registryHostOf(ng)}/holed:v1`, creds);
+    const repoKey = { scope: { account: '000000000000', region: ng.region }, repository: 'holed' };
+    const manifest = JSON.parse((await ng.registry.getManifest(repoKey, 'v1')).bytes.toString()) as {
+      layers: { digest: `sha256:${string}`; size: number }[];
+    };
+    const own = manifest.layers.at(-1)!;
+    await rm(ng.registry.blobs.path(own.digest));
+    const task = await runToEnd(`${ecrHost()}/holed:v1`);
+    assert.equal(task.stopCode, 'TaskFailedToStart');
+    assert.match(task.stoppedReason ?? '', /^CannotPullContainerError: /);
+    assert.equal(task.containers?.[0]?.exitCode, undefined, 'it never ran');
+    assert.ok(!(await ng.agent.images.list()).some((i) => i.references.some((r) => r.includes('/holed:'))));
+  });
+
   test('other names are looked for in neargate first, as a mirror', async () => {
     await ecrClient(ng).send(new CreateRepositoryCommand({ repositoryName: 'docker.io/library/mirrored' }));
     await skopeoPush(await exitImage(11), `${registryHostOf(ng)}/docker.io/library/mirrored:1`, creds);
@@ -131,6 +148,30 @@ describe('tasks run images pulled from registries', { skip }, () => {
     const task = await runToEnd(`${plain.host}/team/app:1`);
     assert.equal(task.containers?.[0]?.exitCode, 21, JSON.stringify(task));
     assert.ok(!(await readdir(layersDir)).some((n) => n.endsWith('.partial')));
+  });
+
+  test('a plain-HTTP registry off loopback is refused, and pulled from once configured insecure', {
+    skip: externalIpv4 ? false : 'needs an IPv4 address off loopback (a default route)',
+  }, async () => {
+    const external = await startReferenceRegistry(undefined, externalIpv4);
+    try {
+      const image = `${external.host}/apps/plain:1`;
+      await skopeoPush(await exitImage(7), image);
+      const refused = await runToEnd(image);
+      assert.equal(refused.stopCode, 'TaskFailedToStart');
+      assert.match(refused.stoppedReason ?? '', /^CannotPullContainerError: /);
+      const trusting = await startTaskNeargate({ insecureRegistries: [external.host] });
+      try {
+        const td = await registerTask(trusting.client, [{ name: 'app', image, essential: true }]);
+        const task = await runTask(trusting.client, td);
+        const end = await waitForTask(trusting.client, task.taskArn!, isStopped, 60_000);
+        assert.equal(end.containers?.[0]?.exitCode, 7, JSON.stringify(end));
+      } finally {
+        await trusting.stop();
+      }
+    } finally {
+      await external.stop();
+    }
   });
 
   test('a registry behind htpasswd: refused without credentials, pulled with repositoryCredentials from Secrets Manager', async () => {

@@ -148,7 +148,7 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
     assert.equal(plain.tasks?.[0]?.tags, undefined, 'tags only with include TAGS');
   });
 
-  test('ListTasks filters by family, startedBy and desired status, and pages', async () => {
+  test('ListTasks filters by family, startedBy, launch type and desired status, and pages', async () => {
     await ng.client.send(new CreateClusterCommand({ clusterName: 'list' }));
     const other = await registerTask(ng.client, [{ name: 'app', command: SERVE }]);
     const arns: string[] = [];
@@ -170,6 +170,16 @@ describe('RunTask, ListTasks and DescribeTasks as ECS answers them', { skip: can
     assert.equal(
       (await ng.client.send(new ListTasksCommand({ cluster: 'list', startedBy: 'a' }))).taskArns?.length,
       4,
+    );
+    assert.equal(
+      (await ng.client.send(new ListTasksCommand({ cluster: 'list', launchType: 'FARGATE' }))).taskArns
+        ?.length,
+      6,
+    );
+    assert.equal(
+      (await ng.client.send(new ListTasksCommand({ cluster: 'list', launchType: 'EC2' }))).taskArns?.length,
+      0,
+      'no EC2 tasks on Fargate',
     );
     const paged: string[] = [];
     let nextToken: string | undefined;

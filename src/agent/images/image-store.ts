@@ -248,6 +248,11 @@ export class ImageStore {
     return this.#rootfs.unmount(containerDir, options);
   }
 
+  /** The merged tree of a container's rootfs, if it is mounted (a crash may have left it so). */
+  mountedRootfs(containerDir: string): Promise<string | undefined> {
+    return this.#rootfs.mountedPath(containerDir);
+  }
+
   /** Rootfs leases and mounts on this host, for a restarted server to adopt or unmount. */
   listRootfs(): Promise<RootfsInfo[]> {
     return this.#rootfs.list();

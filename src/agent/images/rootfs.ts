@@ -186,6 +186,19 @@ export class RootfsManager {
     await unlink(this.#leasePath(dir)).catch(ignoreMissing);
   }
 
+  /**
+   * The merged tree of one container's rootfs if it is mounted: one read of mountinfo, where
+   * list() reads every lease on the host (hundreds while a service scales).
+   */
+  async mountedPath(containerDir: string): Promise<string | undefined> {
+    const dir = await realpath(containerDir).catch(() => resolve(containerDir));
+    const path = join(dir, 'rootfs');
+    const mounted = (await readMountInfo()).some(
+      (m) => m.mountPoint === path && m.fsType === 'overlay' && m.source === this.#source,
+    );
+    return mounted ? path : undefined;
+  }
+
   /** Every rootfs with a lease or a neargate overlay mount; what a restarted server must adopt or clean. */
   async list(): Promise<RootfsInfo[]> {
     const { leases } = await this.leases();

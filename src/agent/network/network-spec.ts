@@ -14,6 +14,14 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface CreateTaskNetnsOptions extends CallOptions {
+  /**
+   * Called once the namespace exists, with the task's end of the veth in it, while its addresses
+   * and routes are still being set: containers may be created in it then, not started.
+   */
+  readonly onNamespace?: () => void;
+}
+
 /** A subnet as the control plane knows it (DescribeSubnets' words). */
 export interface SubnetSpec {
   readonly vpcId: string;

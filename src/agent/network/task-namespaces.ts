@@ -6,7 +6,13 @@ import type { LinkAlias, TaskAlias } from './link-alias.ts';
 import { formatLinkAlias, parseLinkAlias } from './link-alias.ts';
 import { NetworkError } from './network-error.ts';
 import type { NetworkNames } from './network-names.ts';
-import type { AssignPublicIp, CallOptions, ResolvedSubnet, TaskEniSpec } from './network-spec.ts';
+import type {
+  AssignPublicIp,
+  CallOptions,
+  CreateTaskNetnsOptions,
+  ResolvedSubnet,
+  TaskEniSpec,
+} from './network-spec.ts';
 
 /** A task's network namespace and ENI as realised on the host. */
 export interface TaskNetworkInfo {
@@ -64,7 +70,7 @@ export class TaskNamespaces {
     taskId: string,
     eni: TaskEniSpec,
     subnet: ResolvedSubnet,
-    options: CallOptions = {},
+    { onNamespace, ...options }: CreateTaskNetnsOptions = {},
   ): Promise<TaskNetworkInfo> {
     const netnsName = this.#names.netnsName(taskId);
     const netnsPath = this.#names.netnsPath(taskId);
@@ -115,6 +121,7 @@ export class TaskNamespaces {
     if (!netnsExists && !vethExists) {
       try {
         await this.#ip.batch([`netns add ${netnsName}`, addVeth, ...hostLines], options);
+        onNamespace?.();
         await this.#ip.batch(netnsLines, { ...options, netns: netnsName });
       } catch (error) {
         // Leave nothing half-made behind; the caller may retry from scratch.
@@ -171,6 +178,7 @@ export class TaskNamespaces {
     if (vethExists && !paired) lines.push(`link del ${hostVeth}`);
     if (!paired) lines.push(addVeth);
     await this.#ip.batch([...lines, ...hostLines], options);
+    onNamespace?.();
     await this.#ip.batch(netnsLines, { ...options, netns: netnsName });
     return info;
   }

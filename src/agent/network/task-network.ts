@@ -8,7 +8,13 @@ import { Ip } from './ip.ts';
 import { formatLinkAlias } from './link-alias.ts';
 import { NetworkError } from './network-error.ts';
 import { NETNS_DIR, NetworkNames } from './network-names.ts';
-import type { CallOptions, ResolvedSubnet, SubnetSpec, TaskEniSpec } from './network-spec.ts';
+import type {
+  CallOptions,
+  CreateTaskNetnsOptions,
+  ResolvedSubnet,
+  SubnetSpec,
+  TaskEniSpec,
+} from './network-spec.ts';
 import { checkTaskEni, resolveSubnet } from './network-spec.ts';
 import { Nft } from './nft.ts';
 import {
@@ -202,7 +208,7 @@ export class TaskNetwork {
   async createTaskNetns(
     taskId: string,
     eni: TaskEniSpec,
-    options: CallOptions = {},
+    options: CreateTaskNetnsOptions = {},
   ): Promise<TaskNetworkInfo> {
     const subnet = resolveSubnet(eni.subnet, this.names);
     checkTaskEni(eni, subnet);

@@ -42,6 +42,8 @@ describe('ImageStore rootfs', () => {
     const rootfs = await store.mountRootfs('bb', join(dir, 'c1'));
     assert.equal(rootfs.path, join(dir, 'c1', 'rootfs'));
     assert.ok(await isMounted(rootfs.path));
+    assert.equal(await store.mountedRootfs(join(dir, 'c1')), rootfs.path);
+    assert.equal(await store.mountedRootfs(join(dir, 'never')), undefined);
 
     assert.equal(chroot(rootfs.path, 'echo hi'), 'hi\n');
     assert.equal(
@@ -57,6 +59,7 @@ describe('ImageStore rootfs', () => {
     assert.equal(await isMounted(rootfs.path), false);
     assert.deepEqual(await readdir(join(dir, 'c1')), []);
     assert.deepEqual(await store.listRootfs(), []);
+    assert.equal(await store.mountedRootfs(join(dir, 'c1')), undefined);
     await store.unmountRootfs(join(dir, 'c1')); // again: nothing to do, no error
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +24,11 @@ function eni(ipv4: string, id: string): TaskEniSpec {
 
 async function hostPings(ipv4: string): Promise<boolean> {
   return (await run('busybox', ['ping', '-c', '1', '-W', '1', ipv4])).code === 0;
+}
+
+/** Whether the namespace has an eth0, read synchronously (as a callback must). */
+function ethIn(netnsName: string): boolean {
+  return spawnSync('ip', ['-n', netnsName, 'link', 'show', 'eth0']).status === 0;
 }
 
 function hasCode(code: NetworkError['code']) {
@@ -60,6 +65,21 @@ describe('TaskNetwork lifecycle on a real host', { skip: hostTestSkipReason() },
     assert.ok(!(await hostPings('10.234.1.10')));
     await network.deleteTaskNetns('twice');
     assert.deepEqual((await network.list()).tasks, []);
+  });
+
+  it('tells when the namespace exists with the task end of the veth in it, once per create', async () => {
+    const seen: { netns: boolean; eth0: boolean }[] = [];
+    const netnsPath = network.netnsPath('told');
+    const onNamespace = () => {
+      seen.push({ netns: existsSync(netnsPath), eth0: ethIn(network.names.netnsName('told')) });
+    };
+    const info = await network.createTaskNetns('told', eni('10.234.1.14', 'eni-told'), { onNamespace });
+    assert.deepEqual(seen, [{ netns: true, eth0: true }]);
+    // Made already: the call completes it and tells again, so a caller waiting on it never hangs.
+    await network.createTaskNetns('told', eni('10.234.1.14', 'eni-told'), { onNamespace });
+    assert.equal(seen.length, 2);
+    assert.ok(await hostPings(info.ipv4));
+    await network.deleteTaskNetns('told');
   });
 
   it('makes a new subnet once for tasks that arrive in it together', async () => {

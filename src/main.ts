@@ -31,7 +31,9 @@ import { TaskReconciler } from './control/task-reconciler.ts';
 import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
-import type { LbDataPlane } from './lb/lb-plan.ts';
+import { HostsFile } from './lb/hosts-file.ts';
+import { LbDnsServer, TASK_DNS_ADDRESS, TASK_DNS_PORT } from './lb/lb-dns-server.ts';
+import { LocalLbDataPlane } from './lb/local-lb-data-plane.ts';
 import { BlobStorage } from './registry/blob-storage.ts';
 import { localRegistry } from './registry/local-source.ts';
 import { Registry } from './registry/registry.ts';
@@ -63,6 +65,8 @@ export interface Neargate {
   readonly registry: Registry;
   /** Feeds the load balancer data plane; absent when the host runs none (load balancers stay provisioning). */
   readonly loadBalancers: LbReconciler | undefined;
+  /** This host's load balancer data plane (config.lbDataPlane). */
+  readonly lbDataPlane: LocalLbDataPlane | undefined;
   close(): Promise<void>;
 }
 
@@ -72,11 +76,6 @@ export interface StartOptions {
   ids?: Ids;
   /** Uniform in [0, 1), for what neargate picks at random (Spot interruptions). */
   random?: () => number;
-  /**
-   * The load balancer data plane (src/lb/) of this host. Without one, load balancers are made and
-   * described but stay `provisioning` and carry no traffic. It stays the caller's to close.
-   */
-  lbDataPlane?: LbDataPlane;
 }
 
 /** The composition root: the one place that picks concrete parts and wires them together. */
@@ -93,6 +92,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
   );
   let agent: LocalAgent | undefined;
   let taskApi: NetServer | undefined;
+  let lbDataPlane: LocalLbDataPlane | undefined;
+  let taskDns: LbDnsServer | undefined;
   try {
     const createdRootKey = await ensureRootKey(store, config, ids, clock);
     const defaultScope = { account: config.accountId, region: config.region };
@@ -117,7 +118,21 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       },
       metadata: new StoreTaskMetadata({ store, cipher, ids, clock, hostId }),
       unshippedLogMaxBytes: config.unshippedLogMaxBytes,
+      ...(config.lbDataPlane && { taskNameserver: TASK_DNS_ADDRESS }),
     });
+    const hostAgent = agent;
+    if (config.lbDataPlane) {
+      lbDataPlane = new LocalLbDataPlane({
+        log: log.child({ part: 'lb' }),
+        // Its block in /etc/hosts belongs to this data dir: a restarted server takes it over.
+        hostsFile: new HostsFile({ owner: config.dataDir }),
+        hostAddresses: {
+          ensure: (ip) => hostAgent.ensureHostAddress(ip),
+          remove: (ip) => hostAgent.removeHostAddress(ip),
+        },
+      });
+      taskDns = await serveTasksDns(agent, lbDataPlane, config, log.child({ part: 'dns' }));
+    }
     const host = {
       id: hostId,
       cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
@@ -173,13 +188,13 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         for (const id of ids) tasks.wake(id);
       },
     });
-    const loadBalancers = opts.lbDataPlane
+    const loadBalancers = lbDataPlane
       ? new LbReconciler({
           store,
           clock,
           log: log.child({ part: 'lb' }),
           hostId,
-          dataPlane: opts.lbDataPlane,
+          dataPlane: lbDataPlane,
         })
       : undefined;
     const deps: ApiDeps = {
@@ -195,7 +210,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       defaultVpcCidrs,
       lb: {
         addressBlock: config.lbAddressBlock,
-        ...(opts.lbDataPlane && { dataPlane: opts.lbDataPlane }),
+        ...(lbDataPlane && { dataPlane: lbDataPlane }),
         wake: () => loadBalancers?.wake(),
       },
     };
@@ -274,6 +289,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
       registry,
       loadBalancers,
+      lbDataPlane,
       async close() {
         stopListening(taskApi);
         await http.close();
@@ -285,12 +301,17 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         await loadBalancers?.stop();
         await tasks.stop();
         await logs.stop();
+        await taskDns?.close();
+        // Takes the names out of /etc/hosts and the task addresses off the host, while the agent runs.
+        await lbDataPlane?.close();
         await agent?.close();
         await store.close();
       },
     };
   } catch (err) {
     stopListening(taskApi);
+    await taskDns?.close();
+    await lbDataPlane?.close().catch(() => {});
     await agent?.close();
     await store.close();
     throw err;
@@ -316,6 +337,49 @@ async function serveTasksTheApi(agent: LocalAgent, api: HttpServer): Promise<Net
     listenPort,
   });
   return server;
+}
+
+/**
+ * The DNS server tasks use, at 169.254.169.253:53 (UDP and TCP): it answers this host's load
+ * balancer names with their task addresses and forwards other names to the host's resolvers,
+ * which it reaches from the host even when they listen on loopback (127.0.0.53).
+ */
+async function serveTasksDns(
+  agent: LocalAgent,
+  dataPlane: LocalLbDataPlane,
+  config: Config,
+  log: Logger,
+): Promise<LbDnsServer> {
+  await agent.ensureHostAddress(TASK_DNS_ADDRESS);
+  let dns: LbDnsServer | undefined;
+  // Port 0 picks a free UDP port; the same TCP port may be taken, then another is tried.
+  for (let attempt = 0; dns === undefined; attempt++) {
+    try {
+      dns = await LbDnsServer.start({
+        address: TASK_DNS_ADDRESS,
+        port: 0,
+        lookup: (name) => dataPlane.lookupForTasks(name),
+        ...(config.taskDnsUpstreams && { upstreams: config.taskDnsUpstreams }),
+        log,
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 4) throw err;
+    }
+  }
+  try {
+    for (const protocol of ['udp', 'tcp'] as const) {
+      await agent.exposeHostService({
+        address: TASK_DNS_ADDRESS,
+        port: TASK_DNS_PORT,
+        protocol,
+        listenPort: dns.port,
+      });
+    }
+  } catch (err) {
+    await dns.close();
+    throw err;
+  }
+  return dns;
 }
 
 /** Takes no more connections; those it handed over end with the API server's own. */

@@ -155,6 +155,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       hostId,
       secrets: { store, cipher, ids, clock },
       logs,
+      ids,
+      onTargetsChange: () => loadBalancers?.wake(),
       // A service's tasks moving is what its scheduler waits for.
       onTaskChange: (t) => {
         if (t.serviceName) services.wake({ scope: t.scope, cluster: t.cluster, name: t.serviceName });
@@ -175,6 +177,11 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       wakeTasks: (ids) => {
         for (const id of ids) tasks.wake(id);
       },
+      ...(lbDataPlane && { targetHealth: (arn: string) => lbDataPlane!.targetHealth(arn) }),
+    });
+    // A target turning healthy or unhealthy is what a deployment behind a load balancer waits for.
+    lbDataPlane?.onHealthChange((arn) => {
+      services.wakeTargetGroup(arn).catch((err: unknown) => log.error({ err }, 'waking services failed'));
     });
     const janitor = new Janitor({ store, clock, log, stoppedTaskRetentionMs: config.stoppedTaskRetentionMs });
     const spot = new SpotInterrupter({

@@ -8,6 +8,7 @@ import {
 } from '../core/ecs/rolling-update.ts';
 import {
   EVENT_REPEAT_MS,
+  failedHealthChecks,
   rolloutReason,
   schedulerStopReason,
   serviceEvent,
@@ -31,6 +32,8 @@ import { getTaskDefinition } from '../store/task-definitions.ts';
 import { type ScopedTask, tasksOfService, updateTask } from '../store/tasks.ts';
 import { resolveSubnet } from './eni-allocation.ts';
 import { classify, healthyAt, wasHealthy } from './service-health.ts';
+import { type TaskTargetHealth, taskTargetHealth, taskTargets } from './service-targets.ts';
+import type { TargetHealthReport } from './target-health.ts';
 import { type LaunchContext, launchTasks, NO_CAPACITY } from './task-launcher.ts';
 
 export interface SchedulingPolicy {
@@ -70,6 +73,7 @@ export async function serviceStep(
   lc: LaunchContext,
   policy: SchedulingPolicy,
   key: { cluster: string; name: string },
+  targetHealth?: TargetHealthReport,
 ): Promise<ServiceStepResult> {
   const now = lc.now;
   const found = await getService(tx, lc.scope, key.cluster, key.name);
@@ -94,7 +98,7 @@ export async function serviceStep(
       if (t.startedBy !== d.id || d.doc.countedTasks.includes(t.id)) continue;
       d.doc.countedTasks = [...d.doc.countedTasks, t.id].slice(-COUNTED_KEPT);
       dirty.add(d);
-      const unhealthy = t.doc.stoppedReason === schedulerStopReason.unhealthy;
+      const unhealthy = failedHealthChecks(t.doc.stoppedReason);
       const failed =
         unhealthy ||
         ((t.doc.stopCode === StopCode.TaskFailedToStart ||
@@ -106,7 +110,15 @@ export async function serviceStep(
   }
 
   // 2. The throttle: tasks that keep failing to start wait longer and longer to be replaced.
-  const classes = new Map(live.map((t) => [t.id, classify(t, now, policy.healthyAfterRunningMs)]));
+  // What ELB says of the targets of running tasks behind load balancers.
+  const elb = new Map<string, TaskTargetHealth[]>();
+  for (const t of live) {
+    if (t.lastStatus === 'RUNNING' && taskTargets(t).length > 0)
+      elb.set(t.id, await taskTargetHealth(tx, t, targetHealth));
+  }
+  const classes = new Map(
+    live.map((t) => [t.id, classify(t, now, policy.healthyAfterRunningMs, elb.get(t.id))]),
+  );
   const primary = deployments.find((d) => d.status === 'PRIMARY');
   const primaryHealthy = live.some((t) => t.startedBy === primary?.id && classes.get(t.id) === 'healthy');
   if (failedToStart > 0) {
@@ -177,14 +189,31 @@ export async function serviceStep(
     }
   }
 
-  // 4. Replace tasks whose health checks fail, once their grace period is over.
+  // 4. Replace tasks whose health checks fail (the container's, or ELB's of one of its targets),
+  // once their grace period is over.
   const graceMs = (svc.config.healthCheckGracePeriodSeconds ?? 0) * 1000;
   const unhealthyStops: ScopedTask[] = [];
+  const stopReasons = new Map<string, string>();
   for (const t of live) {
-    if (t.lastStatus !== 'RUNNING' || t.doc.healthStatus !== 'UNHEALTHY') continue;
+    if (t.lastStatus !== 'RUNNING') continue;
     if (now - (t.doc.startedAt ?? 0) * 1000 < graceMs) continue;
-    unhealthyStops.push(t);
-    events.push(serviceEvent.failedHealthChecks(name, t.id));
+    const failing = elb.get(t.id)?.find((x) => x.health.State === 'unhealthy');
+    if (t.doc.healthStatus === 'UNHEALTHY') {
+      unhealthyStops.push(t);
+      events.push(serviceEvent.failedHealthChecks(name, t.id));
+    } else if (failing) {
+      unhealthyStops.push(t);
+      stopReasons.set(t.id, schedulerStopReason.elbUnhealthy(failing.targetGroupArn));
+      events.push(
+        serviceEvent.unhealthyTarget(
+          name,
+          t.id,
+          failing.port,
+          failing.targetGroupArn,
+          failing.health.Description ?? 'Health checks failed',
+        ),
+      );
+    }
   }
 
   // 5. One step of the rolling update.
@@ -223,7 +252,7 @@ export async function serviceStep(
 
   const toStop: { task: ScopedTask; reason: string }[] = unhealthyStops.map((t) => ({
     task: t,
-    reason: schedulerStopReason.unhealthy,
+    reason: stopReasons.get(t.id) ?? schedulerStopReason.unhealthy,
   }));
   for (const s of plan.stop) {
     const task = live.find((t) => t.id === s.taskId)!;
@@ -352,7 +381,11 @@ export async function serviceStep(
       .map((t) => healthyAt(t, policy.healthyAfterRunningMs))
       .filter((x): x is number => x !== undefined && x > now),
     ...live
-      .filter((t) => t.lastStatus === 'RUNNING' && t.doc.healthStatus === 'UNHEALTHY')
+      .filter(
+        (t) =>
+          t.lastStatus === 'RUNNING' &&
+          (t.doc.healthStatus === 'UNHEALTHY' || elb.get(t.id)?.some((x) => x.health.State === 'unhealthy')),
+      )
       .map((t) => (t.doc.startedAt ?? 0) * 1000 + graceMs)
       .filter((x) => x > now),
   ].reduce<number | undefined>((a, b) => (a === undefined || b < a ? b : a), undefined);
@@ -434,6 +467,7 @@ async function startTasks(
     startedBy: deployment.id,
     group: `service:${svc.name}`,
     serviceName: svc.name,
+    ...(deployment.doc.loadBalancers && { loadBalancers: deployment.doc.loadBalancers }),
     tags,
   });
   return { ids: records.map((r) => r.id), noCapacity: failures.some((f) => f.reason === NO_CAPACITY) };

@@ -13,13 +13,14 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 
-/** A busybox httpd on `port` whose page says `page` (shell words: $(hostname), $REV...). */
-export function httpd(page: string, port = 8080): string[] {
-  return [
-    'sh',
-    '-c',
-    `mkdir -p /www && echo "${page}" > /www/index.html && trap "exit 0" TERM; httpd -f -p ${port} -h /www & wait`,
-  ];
+/**
+ * A busybox httpd on `port` whose page says `page` (shell words: $(hostname), $REV...), at `/`
+ * and at each of `paths` (`/app/`...).
+ */
+export function httpd(page: string, port = 8080, paths: readonly string[] = []): string[] {
+  const dirs = ['/www', ...paths.map((p) => `/www${p}`)];
+  const write = dirs.map((d) => `mkdir -p ${d} && echo "${page}" > ${d}/index.html`).join(' && ');
+  return ['sh', '-c', `${write} && trap "exit 0" TERM; httpd -f -p ${port} -h /www & wait`];
 }
 
 /** Quick health checks (ELB's least), so tests wait seconds, not minutes. */

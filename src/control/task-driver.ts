@@ -158,8 +158,10 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
         }),
       };
     case 'DEACTIVATING': {
-      // Its containers are signalled only once its connections drained (the deregistration delay).
-      const drainEnd = await taskDrainEnd(d.store.db, t, now);
+      // Its containers are signalled only once its connections drained (the deregistration
+      // delay); a Spot interruption signals them at once, as Fargate does, while its targets drain.
+      const drainEnd =
+        t.doc.stopCode === StopCode.SpotInterruption ? undefined : await taskDrainEnd(d.store.db, t, now);
       if (drainEnd !== undefined) return { idle: { wakeAt: drainEnd } };
       return { next: withStatus(t, 'STOPPING', now) };
     }

@@ -263,6 +263,48 @@ describe('services behind load balancers', { skip: cannotRunTasks }, () => {
     await waitForTargets(elb, tgArn, (t) => t.length === 0, 'every target deregistered');
   });
 
+  test('UpdateService moves the service to another target group with a new deployment; the old group is drained', async () => {
+    const blue = await routedGroup('blue');
+    const green = await routedGroup('green');
+    await createService('moving', blue);
+    const bothHealthy = (t: Parameters<Parameters<typeof waitForTargets>[2]>[0]) =>
+      t.length === 2 && states(t).every((s) => s === 'healthy');
+    await waitForTargets(elb, blue.TargetGroupArn!, bothHealthy, 'two healthy targets in blue');
+    const before = (await describeService('moving')).deployments![0]!.id;
+    const updated = await ng.client.send(
+      new UpdateServiceCommand({
+        service: 'moving',
+        loadBalancers: [{ targetGroupArn: green.TargetGroupArn!, containerName: 'web', containerPort: 8080 }],
+      }),
+    );
+    assert.deepEqual(updated.service!.loadBalancers, [
+      { targetGroupArn: green.TargetGroupArn!, containerName: 'web', containerPort: 8080 },
+    ]);
+    assert.notEqual(updated.service!.deployments![0]!.id, before, 'a new deployment');
+    const moved = await waitForTargets(
+      elb,
+      green.TargetGroupArn!,
+      bothHealthy,
+      'two healthy targets in green',
+    );
+    await waitForTargets(elb, blue.TargetGroupArn!, (t) => t.length === 0, 'blue drained');
+    await waitForService('moving', (s) => s.deployments?.length === 1, 'the old deployment gone');
+    assert.deepEqual(moved.map((t) => t.Target!.Id!).sort(), await runningIps('moving'));
+    const refused = await ng.client
+      .send(
+        new UpdateServiceCommand({
+          service: 'moving',
+          loadBalancers: [{ targetGroupArn: green.TargetGroupArn!, containerName: 'web', containerPort: 81 }],
+        }),
+      )
+      .then(
+        () => assert.fail('UpdateService succeeded'),
+        (e: Error) => e,
+      );
+    assert.equal(refused.message, 'The container web did not have a container port 81 defined.');
+    await ng.client.send(new DeleteServiceCommand({ service: 'moving', force: true }));
+  });
+
   test('tasks failing ELB health checks are replaced once their grace period is over; the circuit breaker counts them', async () => {
     const tg = await routedGroup('sick', { HealthCheckPath: '/missing' });
     const tgArn = tg.TargetGroupArn!;

@@ -121,18 +121,19 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       ...(config.lbDataPlane && { taskNameserver: TASK_DNS_ADDRESS }),
     });
     const hostAgent = agent;
-    if (config.lbDataPlane) {
-      lbDataPlane = new LocalLbDataPlane({
-        log: log.child({ part: 'lb' }),
-        // Its block in /etc/hosts belongs to this data dir: a restarted server takes it over.
-        hostsFile: new HostsFile({ owner: config.dataDir }),
-        hostAddresses: {
-          ensure: (ip) => hostAgent.ensureHostAddress(ip),
-          remove: (ip) => hostAgent.removeHostAddress(ip),
-        },
-      });
-      taskDns = await serveTasksDns(agent, lbDataPlane, config, log.child({ part: 'dns' }));
-    }
+    const dataPlane = config.lbDataPlane
+      ? new LocalLbDataPlane({
+          log: log.child({ part: 'lb' }),
+          // Its block in /etc/hosts belongs to this data dir: a restarted server takes it over.
+          hostsFile: new HostsFile({ owner: config.dataDir }),
+          hostAddresses: {
+            ensure: (ip) => hostAgent.ensureHostAddress(ip),
+            remove: (ip) => hostAgent.removeHostAddress(ip),
+          },
+        })
+      : undefined;
+    lbDataPlane = dataPlane;
+    if (dataPlane) taskDns = await serveTasksDns(agent, dataPlane, config, log.child({ part: 'dns' }));
     const host = {
       id: hostId,
       cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
@@ -177,10 +178,10 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       wakeTasks: (ids) => {
         for (const id of ids) tasks.wake(id);
       },
-      ...(lbDataPlane && { targetHealth: (arn: string) => lbDataPlane!.targetHealth(arn) }),
+      ...(dataPlane && { targetHealth: (arn: string) => dataPlane.targetHealth(arn) }),
     });
     // A target turning healthy or unhealthy is what a deployment behind a load balancer waits for.
-    lbDataPlane?.onHealthChange((arn) => {
+    dataPlane?.onHealthChange((arn) => {
       services.wakeTargetGroup(arn).catch((err: unknown) => log.error({ err }, 'waking services failed'));
     });
     const janitor = new Janitor({ store, clock, log, stoppedTaskRetentionMs: config.stoppedTaskRetentionMs });
@@ -195,14 +196,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         for (const id of ids) tasks.wake(id);
       },
     });
-    const loadBalancers = lbDataPlane
-      ? new LbReconciler({
-          store,
-          clock,
-          log: log.child({ part: 'lb' }),
-          hostId,
-          dataPlane: lbDataPlane,
-        })
+    const loadBalancers = dataPlane
+      ? new LbReconciler({ store, clock, log: log.child({ part: 'lb' }), hostId, dataPlane })
       : undefined;
     const deps: ApiDeps = {
       store,
@@ -217,7 +212,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       defaultVpcCidrs,
       lb: {
         addressBlock: config.lbAddressBlock,
-        ...(lbDataPlane && { dataPlane: lbDataPlane }),
+        ...(dataPlane && { dataPlane }),
         wake: () => loadBalancers?.wake(),
       },
     };
@@ -296,7 +291,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
       registry,
       loadBalancers,
-      lbDataPlane,
+      lbDataPlane: dataPlane,
       async close() {
         stopListening(taskApi);
         await http.close();
@@ -310,7 +305,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         await logs.stop();
         await taskDns?.close();
         // Takes the names out of /etc/hosts and the task addresses off the host, while the agent runs.
-        await lbDataPlane?.close();
+        await dataPlane?.close();
         await agent?.close();
         await store.close();
       },

@@ -32,7 +32,7 @@ import { getTaskDefinition } from '../store/task-definitions.ts';
 import { type ScopedTask, tasksOfService, updateTask } from '../store/tasks.ts';
 import { resolveSubnet } from './eni-allocation.ts';
 import { classify, healthyAt, wasHealthy } from './service-health.ts';
-import { type TaskTargetHealth, taskTargetHealth, taskTargets } from './service-targets.ts';
+import { type TaskTargetHealth, taskTargetHealthReader, taskTargets } from './service-targets.ts';
 import type { TargetHealthReport } from './target-health.ts';
 import { type LaunchContext, launchTasks, NO_CAPACITY } from './task-launcher.ts';
 
@@ -112,9 +112,9 @@ export async function serviceStep(
   // 2. The throttle: tasks that keep failing to start wait longer and longer to be replaced.
   // What ELB says of the targets of running tasks behind load balancers.
   const elb = new Map<string, TaskTargetHealth[]>();
+  const readElb = taskTargetHealthReader(tx, targetHealth);
   for (const t of live) {
-    if (t.lastStatus === 'RUNNING' && taskTargets(t).length > 0)
-      elb.set(t.id, await taskTargetHealth(tx, t, targetHealth));
+    if (t.lastStatus === 'RUNNING' && taskTargets(t).length > 0) elb.set(t.id, await readElb(t));
   }
   const classes = new Map(
     live.map((t) => [t.id, classify(t, now, policy.healthyAfterRunningMs, elb.get(t.id))]),

@@ -8,7 +8,7 @@ import type { Database } from '../store/schema.ts';
 import { addServiceEvent } from '../store/service-events.ts';
 import { getTargetGroup, isTargetGroupInUse } from '../store/target-groups.ts';
 import type { ScopedTask } from '../store/tasks.ts';
-import { readGroupHealth, type TargetHealthReport } from './target-health.ts';
+import { type GroupHealth, readGroupHealth, type TargetHealthReport } from './target-health.ts';
 
 /** One target a service task is registered as: its address at a container port, in a target group. */
 export interface TaskTarget {
@@ -112,22 +112,37 @@ export interface TaskTargetHealth extends TaskTarget {
   readonly health: TargetHealthView;
 }
 
-/** The ELB health of each of a task's targets, as DescribeTargetHealth would report it. */
-export async function taskTargetHealth(
+/**
+ * Reads the ELB health of each of a task's targets, as DescribeTargetHealth would report it;
+ * each group is read once for all the tasks asked about (one look of the scheduler).
+ */
+export function taskTargetHealthReader(
   db: Kysely<Database>,
-  t: Pick<TaskRecord, 'plan'>,
   report: TargetHealthReport | undefined,
-): Promise<TaskTargetHealth[]> {
-  const out: TaskTargetHealth[] = [];
-  for (const target of taskTargets(t)) {
-    const tg = await getTargetGroup(db, target.targetGroupArn);
-    const row = await getTarget(db, target.targetGroupArn, target.id, target.port);
-    const health: TargetHealthView = tg
-      ? (await readGroupHealth(db, tg, report))(row, target.id, target.port)
-      : { State: 'unused', Reason: 'Target.NotRegistered' };
-    out.push({ ...target, health });
-  }
-  return out;
+): (t: Pick<TaskRecord, 'plan'>) => Promise<TaskTargetHealth[]> {
+  const groups = new Map<string, Promise<GroupHealth | undefined>>();
+  const groupHealth = (arn: string) => {
+    let g = groups.get(arn);
+    if (!g) {
+      g = getTargetGroup(db, arn).then((tg) => (tg ? readGroupHealth(db, tg, report) : undefined));
+      groups.set(arn, g);
+    }
+    return g;
+  };
+  return async (t) => {
+    const out: TaskTargetHealth[] = [];
+    for (const target of taskTargets(t)) {
+      const health = await groupHealth(target.targetGroupArn);
+      const row = await getTarget(db, target.targetGroupArn, target.id, target.port);
+      out.push({
+        ...target,
+        health: health
+          ? health(row, target.id, target.port)
+          : { State: 'unused', Reason: 'Target.NotRegistered' },
+      });
+    }
+    return out;
+  };
 }
 
 async function addEvents(

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import {
+  CreateClusterCommand,
   CreateServiceCommand,
   type CreateServiceCommandInput,
   DeleteServiceCommand,
@@ -8,6 +11,7 @@ import {
   InvalidParameterException,
   ListServicesCommand,
   ListTasksCommand,
+  PutClusterCapacityProvidersCommand,
   type Service,
   StopTaskCommand,
   UpdateServiceCommand,
@@ -32,6 +36,7 @@ import {
   until,
   waitForTargets,
 } from '../support/load-balancing.ts';
+import { BIN } from '../support/spawn-neargate.ts';
 import {
   cannotRunTasks,
   describeTask,
@@ -43,6 +48,7 @@ import {
   waitForTask,
 } from '../support/tasks.ts';
 
+const run = promisify(execFile);
 const subnets = ['subnet-0000000a', 'subnet-0000000b'];
 
 describe('services behind load balancers', { skip: cannotRunTasks }, () => {
@@ -303,6 +309,55 @@ describe('services behind load balancers', { skip: cannotRunTasks }, () => {
       );
     assert.equal(refused.message, 'The container web did not have a container port 81 defined.');
     await ng.client.send(new DeleteServiceCommand({ service: 'moving', force: true }));
+  });
+
+  test('a Fargate Spot interruption stops the task at once, while its target goes on draining', async () => {
+    const tg = await routedGroup('spot', {}, 300);
+    await ng.client.send(new CreateClusterCommand({ clusterName: 'spot' }));
+    await ng.client.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'spot',
+        capacityProviders: ['FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      }),
+    );
+    await ng.client.send(
+      new CreateServiceCommand({
+        cluster: 'spot',
+        serviceName: 'spotty',
+        taskDefinition: web,
+        desiredCount: 1,
+        networkConfiguration: { awsvpcConfiguration: { subnets } },
+        loadBalancers: [{ targetGroupArn: tg.TargetGroupArn!, containerName: 'web', containerPort: 8080 }],
+      }),
+    );
+    const [target] = await waitForTargets(
+      elb,
+      tg.TargetGroupArn!,
+      (t) => t.length === 1 && t[0]!.TargetHealth!.State === 'healthy',
+      'the Spot task healthy',
+    );
+    const { taskArns: [arn] = [] } = await ng.client.send(
+      new ListTasksCommand({ cluster: 'spot', serviceName: 'spotty' }),
+    );
+    await run(BIN, ['spot', 'interrupt', '--task', arn!, '--data-dir', ng.dataDir]);
+    // Well within the 300 s deregistration delay: Fargate sends SIGTERM with the warning.
+    const stopped = await waitForTask(ng.client, arn!, isStopped, 120_000);
+    assert.equal(stopped.stopCode, 'SpotInterruption');
+    const after = await waitForTargets(elb, tg.TargetGroupArn!, (t) => t.length >= 1, 'the targets');
+    assert.equal(
+      after.find((t) => t.Target!.Id === target!.Target!.Id)?.TargetHealth?.State,
+      'draining',
+      "the stopped task's target still drains",
+    );
+    // The replacement need not drain for 300 s when the service goes.
+    await elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: tg.TargetGroupArn!,
+        Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '0' }],
+      }),
+    );
+    await ng.client.send(new DeleteServiceCommand({ cluster: 'spot', service: 'spotty', force: true }));
   });
 
   test('tasks failing ELB health checks are replaced once their grace period is over; the circuit breaker counts them', async () => {

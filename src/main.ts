@@ -32,8 +32,9 @@ import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
 import { HostsFile } from './lb/hosts-file.ts';
-import { LbDnsServer, TASK_DNS_ADDRESS, TASK_DNS_PORT } from './lb/lb-dns-server.ts';
+import { type LbDnsServer, TASK_DNS_ADDRESS } from './lb/lb-dns-server.ts';
 import { LocalLbDataPlane } from './lb/local-lb-data-plane.ts';
+import { startTaskDns } from './lb/task-dns.ts';
 import { BlobStorage } from './registry/blob-storage.ts';
 import { localRegistry } from './registry/local-source.ts';
 import { Registry } from './registry/registry.ts';
@@ -133,7 +134,14 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         })
       : undefined;
     lbDataPlane = dataPlane;
-    if (dataPlane) taskDns = await serveTasksDns(agent, dataPlane, config, log.child({ part: 'dns' }));
+    if (dataPlane) {
+      taskDns = await startTaskDns({
+        host: agent,
+        lookup: (name) => dataPlane.lookupForTasks(name),
+        upstreams: config.taskDnsUpstreams,
+        log: log.child({ part: 'dns' }),
+      });
+    }
     const host = {
       id: hostId,
       cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
@@ -339,49 +347,6 @@ async function serveTasksTheApi(agent: LocalAgent, api: HttpServer): Promise<Net
     listenPort,
   });
   return server;
-}
-
-/**
- * The DNS server tasks use, at 169.254.169.253:53 (UDP and TCP): it answers this host's load
- * balancer names with their task addresses and forwards other names to the host's resolvers,
- * which it reaches from the host even when they listen on loopback (127.0.0.53).
- */
-async function serveTasksDns(
-  agent: LocalAgent,
-  dataPlane: LocalLbDataPlane,
-  config: Config,
-  log: Logger,
-): Promise<LbDnsServer> {
-  await agent.ensureHostAddress(TASK_DNS_ADDRESS);
-  let dns: LbDnsServer | undefined;
-  // Port 0 picks a free UDP port; the same TCP port may be taken, then another is tried.
-  for (let attempt = 0; dns === undefined; attempt++) {
-    try {
-      dns = await LbDnsServer.start({
-        address: TASK_DNS_ADDRESS,
-        port: 0,
-        lookup: (name) => dataPlane.lookupForTasks(name),
-        ...(config.taskDnsUpstreams && { upstreams: config.taskDnsUpstreams }),
-        log,
-      });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 4) throw err;
-    }
-  }
-  try {
-    for (const protocol of ['udp', 'tcp'] as const) {
-      await agent.exposeHostService({
-        address: TASK_DNS_ADDRESS,
-        port: TASK_DNS_PORT,
-        protocol,
-        listenPort: dns.port,
-      });
-    }
-  } catch (err) {
-    await dns.close();
-    throw err;
-  }
-  return dns;
 }
 
 /** Takes no more connections; those it handed over end with the API server's own. */

@@ -31,7 +31,7 @@ import { getTags, type Tag } from '../store/tags.ts';
 import { getTaskDefinition } from '../store/task-definitions.ts';
 import { type ScopedTask, tasksOfService, updateTask } from '../store/tasks.ts';
 import { resolveSubnet } from './eni-allocation.ts';
-import { classify, healthyAt, wasHealthy } from './service-health.ts';
+import { classify, graceEnds, healthFailures, healthyAt, wasHealthy } from './service-health.ts';
 import { type TaskTargetHealth, taskTargetHealthReader, taskTargets } from './service-targets.ts';
 import type { TargetHealthReport } from './target-health.ts';
 import { type LaunchContext, launchTasks, NO_CAPACITY } from './task-launcher.ts';
@@ -189,32 +189,11 @@ export async function serviceStep(
     }
   }
 
-  // 4. Replace tasks whose health checks fail (the container's, or ELB's of one of its targets),
-  // once their grace period is over.
+  // 4. Replace tasks whose health checks fail (the container's, or ELB's), once their grace period is over.
   const graceMs = (svc.config.healthCheckGracePeriodSeconds ?? 0) * 1000;
-  const unhealthyStops: ScopedTask[] = [];
-  const stopReasons = new Map<string, string>();
-  for (const t of live) {
-    if (t.lastStatus !== 'RUNNING') continue;
-    if (now - (t.doc.startedAt ?? 0) * 1000 < graceMs) continue;
-    const failing = elb.get(t.id)?.find((x) => x.health.State === 'unhealthy');
-    if (t.doc.healthStatus === 'UNHEALTHY') {
-      unhealthyStops.push(t);
-      events.push(serviceEvent.failedHealthChecks(name, t.id));
-    } else if (failing) {
-      unhealthyStops.push(t);
-      stopReasons.set(t.id, schedulerStopReason.elbUnhealthy(failing.targetGroupArn));
-      events.push(
-        serviceEvent.unhealthyTarget(
-          name,
-          t.id,
-          failing.port,
-          failing.targetGroupArn,
-          failing.health.Description ?? 'Health checks failed',
-        ),
-      );
-    }
-  }
+  const failures = healthFailures(name, live, elb, now, graceMs);
+  const unhealthyStops = failures.map((f) => f.task);
+  events.push(...failures.map((f) => f.event));
 
   // 5. One step of the rolling update.
   const current = deployments.find((d) => d.status === 'PRIMARY');
@@ -250,9 +229,9 @@ export async function serviceStep(
   const throttled = state.throttledUntil !== undefined && now < state.throttledUntil;
   const canLaunch = current !== undefined && current.doc.rolloutState !== 'FAILED' && !throttled;
 
-  const toStop: { task: ScopedTask; reason: string }[] = unhealthyStops.map((t) => ({
-    task: t,
-    reason: stopReasons.get(t.id) ?? schedulerStopReason.unhealthy,
+  const toStop: { task: ScopedTask; reason: string }[] = failures.map(({ task, reason }) => ({
+    task,
+    reason,
   }));
   for (const s of plan.stop) {
     const task = live.find((t) => t.id === s.taskId)!;
@@ -380,14 +359,7 @@ export async function serviceStep(
     ...live
       .map((t) => healthyAt(t, policy.healthyAfterRunningMs))
       .filter((x): x is number => x !== undefined && x > now),
-    ...live
-      .filter(
-        (t) =>
-          t.lastStatus === 'RUNNING' &&
-          (t.doc.healthStatus === 'UNHEALTHY' || elb.get(t.id)?.some((x) => x.health.State === 'unhealthy')),
-      )
-      .map((t) => (t.doc.startedAt ?? 0) * 1000 + graceMs)
-      .filter((x) => x > now),
+    ...graceEnds(live, elb, now, graceMs),
   ].reduce<number | undefined>((a, b) => (a === undefined || b < a ? b : a), undefined);
   return { tasks: touched, wakeAt, changed };
 }

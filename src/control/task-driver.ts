@@ -125,13 +125,7 @@ async function startStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
     }
     case 'ACTIVATING':
       // A service task joins its target groups on its way to RUNNING, in the same write.
-      return {
-        next: withStatus(t, 'RUNNING', now),
-        ...(taskTargets(t).length > 0 && {
-          alsoInTx: (tx: Kysely<Database>) => registerTaskTargets(tx, t, now, d.ids),
-          targets: true,
-        }),
-      };
+      return { next: withStatus(t, 'RUNNING', now), ...targetsStep(d, t, registerTaskTargets) };
     case 'RUNNING': {
       const observed = await observe(d, t);
       return observed === t ? { idle: {} } : { next: observed };
@@ -150,13 +144,7 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
     case 'ACTIVATING':
     case 'RUNNING':
       // Its targets leave their groups (draining) in the write that makes it DEACTIVATING.
-      return {
-        next: withStatus(t, 'DEACTIVATING', now),
-        ...(taskTargets(t).length > 0 && {
-          alsoInTx: (tx: Kysely<Database>) => deregisterTaskTargets(tx, t, now, d.ids),
-          targets: true,
-        }),
-      };
+      return { next: withStatus(t, 'DEACTIVATING', now), ...targetsStep(d, t, deregisterTaskTargets) };
     case 'DEACTIVATING': {
       // Its containers are signalled only once its connections drained (the deregistration
       // delay); a Spot interruption signals them at once, as Fargate does, while its targets drain.
@@ -203,6 +191,16 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
     default:
       throw new RangeError(`task ${t.id} is ${t.lastStatus} while wanted STOPPED`);
   }
+}
+
+/** The part of a step that registers or deregisters the task's targets, when it has some. */
+function targetsStep(
+  d: DriverDeps,
+  t: ScopedTask,
+  change: (tx: Kysely<Database>, t: ScopedTask, now: number, ids: Ids) => Promise<void>,
+): Pick<Step, 'alsoInTx' | 'targets'> {
+  if (taskTargets(t).length === 0) return {};
+  return { alsoInTx: (tx) => change(tx, t, d.clock.now(), d.ids), targets: true };
 }
 
 /** Makes every image of the task available, stamping pullStartedAt, pullStoppedAt and imageDigest. */

@@ -42,6 +42,17 @@ export interface Config {
   readonly insecureRegistries: readonly string[];
   /** The loopback block each load balancer of this host takes its own address from. */
   readonly lbAddressBlock: string;
+  /**
+   * Whether this host runs the load balancer data plane: listeners, health checks, load balancer
+   * names in /etc/hosts and the DNS server tasks use (169.254.169.253). Without it load balancers
+   * stay `provisioning` and tasks use the host's resolvers.
+   */
+  readonly lbDataPlane: boolean;
+  /**
+   * Where the tasks' DNS server sends the names it does not answer itself (`ip` or `ip:port`);
+   * undefined: the nameservers of the host's /etc/resolv.conf, loopback ones included.
+   */
+  readonly taskDnsUpstreams: readonly string[] | undefined;
 
   /**
    * The most the host keeps of the log of a container without awslogs, which nothing ships (on
@@ -72,6 +83,8 @@ export interface ConfigOptions {
   imagePullBehavior?: string | undefined;
   insecureRegistries?: readonly string[] | undefined;
   lbAddressBlock?: string | undefined;
+  lbDataPlane?: boolean | string | undefined;
+  taskDnsUpstreams?: readonly string[] | undefined;
 
   unshippedLogMaxMiB?: number | string | undefined;
 }
@@ -125,6 +138,15 @@ const options = z.object({
     .regex(/^127\.\d+\.\d+\.\d+\/(1[6-9]|2[0-8])$/, 'must be a block of 127.0.0.0/8 from /16 to /28')
     .refine(isCidr, 'must be a block of 127.0.0.0/8 from /16 to /28, without host bits')
     .default('127.100.0.0/16'),
+  lbDataPlane: z.union([z.boolean(), z.enum(['on', 'off']).transform((v) => v === 'on')]).default(true),
+  taskDnsUpstreams: z
+    .array(
+      z
+        .string()
+        .regex(/^(\d+\.\d+\.\d+\.\d+(:\d+)?|\[[0-9a-fA-F:]+\]:\d+|[0-9a-fA-F:]+)$/, 'must be ip or ip:port'),
+    )
+    .min(1)
+    .optional(),
 
   unshippedLogMaxMiB: z.coerce.number().int().min(1).max(1_048_576).default(10),
 });
@@ -160,6 +182,8 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
       imagePullBehavior: env.NEARGATE_IMAGE_PULL_BEHAVIOR,
       insecureRegistries: env.NEARGATE_INSECURE_REGISTRIES?.split(',').filter(Boolean),
       lbAddressBlock: env.NEARGATE_LB_ADDRESS_BLOCK,
+      lbDataPlane: env.NEARGATE_LB_DATA_PLANE,
+      taskDnsUpstreams: env.NEARGATE_TASK_DNS_UPSTREAMS?.split(',').filter(Boolean),
 
       unshippedLogMaxMiB: env.NEARGATE_UNSHIPPED_LOG_MAX_MIB,
     }),
@@ -199,6 +223,8 @@ export function resolveConfig(opts: ConfigOptions, env: NodeJS.ProcessEnv = proc
     imagePullBehavior: o.imagePullBehavior,
     insecureRegistries: Object.freeze([...o.insecureRegistries]),
     lbAddressBlock: o.lbAddressBlock,
+    lbDataPlane: o.lbDataPlane,
+    taskDnsUpstreams: o.taskDnsUpstreams && Object.freeze([...o.taskDnsUpstreams]),
 
     unshippedLogMaxBytes: o.unshippedLogMaxMiB * 1024 * 1024,
   });

@@ -31,7 +31,10 @@ import { TaskReconciler } from './control/task-reconciler.ts';
 import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
-import type { LbDataPlane } from './lb/lb-plan.ts';
+import { HostsFile } from './lb/hosts-file.ts';
+import { type LbDnsServer, TASK_DNS_ADDRESS } from './lb/lb-dns-server.ts';
+import { LocalLbDataPlane } from './lb/local-lb-data-plane.ts';
+import { startTaskDns } from './lb/task-dns.ts';
 import { BlobStorage } from './registry/blob-storage.ts';
 import { localRegistry } from './registry/local-source.ts';
 import { Registry } from './registry/registry.ts';
@@ -63,6 +66,8 @@ export interface Neargate {
   readonly registry: Registry;
   /** Feeds the load balancer data plane; absent when the host runs none (load balancers stay provisioning). */
   readonly loadBalancers: LbReconciler | undefined;
+  /** This host's load balancer data plane (config.lbDataPlane). */
+  readonly lbDataPlane: LocalLbDataPlane | undefined;
   close(): Promise<void>;
 }
 
@@ -72,11 +77,6 @@ export interface StartOptions {
   ids?: Ids;
   /** Uniform in [0, 1), for what neargate picks at random (Spot interruptions). */
   random?: () => number;
-  /**
-   * The load balancer data plane (src/lb/) of this host. Without one, load balancers are made and
-   * described but stay `provisioning` and carry no traffic. It stays the caller's to close.
-   */
-  lbDataPlane?: LbDataPlane;
 }
 
 /** The composition root: the one place that picks concrete parts and wires them together. */
@@ -93,6 +93,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
   );
   let agent: LocalAgent | undefined;
   let taskApi: NetServer | undefined;
+  let lbDataPlane: LocalLbDataPlane | undefined;
+  let taskDns: LbDnsServer | undefined;
   try {
     const createdRootKey = await ensureRootKey(store, config, ids, clock);
     const defaultScope = { account: config.accountId, region: config.region };
@@ -117,7 +119,29 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       },
       metadata: new StoreTaskMetadata({ store, cipher, ids, clock, hostId }),
       unshippedLogMaxBytes: config.unshippedLogMaxBytes,
+      ...(config.lbDataPlane && { taskNameserver: TASK_DNS_ADDRESS }),
     });
+    const hostAgent = agent;
+    const dataPlane = config.lbDataPlane
+      ? new LocalLbDataPlane({
+          log: log.child({ part: 'lb' }),
+          // Its block in /etc/hosts belongs to this data dir: a restarted server takes it over.
+          hostsFile: new HostsFile({ owner: config.dataDir }),
+          hostAddresses: {
+            ensure: (ip) => hostAgent.ensureHostAddress(ip),
+            remove: (ip) => hostAgent.removeHostAddress(ip),
+          },
+        })
+      : undefined;
+    lbDataPlane = dataPlane;
+    if (dataPlane) {
+      taskDns = await startTaskDns({
+        host: agent,
+        lookup: (name) => dataPlane.lookupForTasks(name),
+        upstreams: config.taskDnsUpstreams,
+        log: log.child({ part: 'dns' }),
+      });
+    }
     const host = {
       id: hostId,
       cpuUnits: Math.floor(availableParallelism() * 1024 * config.cpuOvercommit),
@@ -140,6 +164,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       hostId,
       secrets: { store, cipher, ids, clock },
       logs,
+      ids,
+      onTargetsChange: () => loadBalancers?.wake(),
       // A service's tasks moving is what its scheduler waits for.
       onTaskChange: (t) => {
         if (t.serviceName) services.wake({ scope: t.scope, cluster: t.cluster, name: t.serviceName });
@@ -160,6 +186,11 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       wakeTasks: (ids) => {
         for (const id of ids) tasks.wake(id);
       },
+      ...(dataPlane && { targetHealth: (arn: string) => dataPlane.targetHealth(arn) }),
+    });
+    // A target turning healthy or unhealthy is what a deployment behind a load balancer waits for.
+    dataPlane?.onHealthChange((arn) => {
+      services.wakeTargetGroup(arn).catch((err: unknown) => log.error({ err }, 'waking services failed'));
     });
     const janitor = new Janitor({ store, clock, log, stoppedTaskRetentionMs: config.stoppedTaskRetentionMs });
     const spot = new SpotInterrupter({
@@ -173,14 +204,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         for (const id of ids) tasks.wake(id);
       },
     });
-    const loadBalancers = opts.lbDataPlane
-      ? new LbReconciler({
-          store,
-          clock,
-          log: log.child({ part: 'lb' }),
-          hostId,
-          dataPlane: opts.lbDataPlane,
-        })
+    const loadBalancers = dataPlane
+      ? new LbReconciler({ store, clock, log: log.child({ part: 'lb' }), hostId, dataPlane })
       : undefined;
     const deps: ApiDeps = {
       store,
@@ -195,7 +220,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       defaultVpcCidrs,
       lb: {
         addressBlock: config.lbAddressBlock,
-        ...(opts.lbDataPlane && { dataPlane: opts.lbDataPlane }),
+        ...(dataPlane && { dataPlane }),
         wake: () => loadBalancers?.wake(),
       },
     };
@@ -274,6 +299,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
       // Tasks keep running: their supervisors outlive the server, and the next start adopts them.
       registry,
       loadBalancers,
+      lbDataPlane: dataPlane,
       async close() {
         stopListening(taskApi);
         await http.close();
@@ -285,12 +311,17 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
         await loadBalancers?.stop();
         await tasks.stop();
         await logs.stop();
+        await taskDns?.close();
+        // Takes the names out of /etc/hosts and the task addresses off the host, while the agent runs.
+        await dataPlane?.close();
         await agent?.close();
         await store.close();
       },
     };
   } catch (err) {
     stopListening(taskApi);
+    await taskDns?.close();
+    await lbDataPlane?.close().catch(() => {});
     await agent?.close();
     await store.close();
     throw err;

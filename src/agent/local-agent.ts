@@ -63,6 +63,11 @@ export interface LocalAgentOptions {
    * when a line would take it past this. @default 10 MiB
    */
   unshippedLogMaxBytes?: number;
+  /**
+   * The nameserver in tasks' /etc/resolv.conf: a DNS server of the host that tasks reach (see
+   * exposeHostService). @default the host's own nameservers, loopback ones left out
+   */
+  taskNameserver?: string;
 }
 
 /**
@@ -79,6 +84,7 @@ export class LocalAgent implements HostAgent {
   readonly #health: HealthMonitor;
   readonly #tasksDir: string;
   readonly #unshippedLogMaxBytes: number;
+  readonly #taskNameserver: string | undefined;
   readonly #log: Logger;
   readonly #listeners = new Set<(taskId: string) => void>();
   /** Bundles being made ahead of startContainer, by runtime id. */
@@ -96,6 +102,7 @@ export class LocalAgent implements HostAgent {
     this.#log = o.log;
     this.#tasksDir = join(o.root, 'tasks');
     this.#unshippedLogMaxBytes = o.unshippedLogMaxBytes ?? 10 * 1024 * 1024;
+    this.#taskNameserver = o.taskNameserver;
     // Every process the agent starts is forked by one small worker, not by this big process.
     this.#runner = runner;
     this.images = new ImageStore({ root: join(o.root, 'images'), runner });
@@ -175,7 +182,7 @@ export class LocalAgent implements HostAgent {
       { ...opts, onNamespace: namespaceMade },
     );
     const cgroup = this.#cgroups.create(spec.taskId, { cpuUnits: spec.cpuUnits, memoryMiB: spec.memoryMiB });
-    const files = writeTaskFiles(dirs, spec);
+    const files = writeTaskFiles(dirs, spec, { nameserver: this.#taskNameserver });
     // A failed network settles this too, so nothing waits on a namespace that never comes.
     this.#createAhead(spec, Promise.all([Promise.race([namespace, network]), cgroup, files]), opts);
     try {
@@ -257,6 +264,11 @@ export class LocalAgent implements HostAgent {
   /** Puts a host service address (169.254.170.2, 169.254.169.253) on this host, for servers to bind. */
   ensureHostAddress(ipv4: string): Promise<void> {
     return this.#network.ensureHostAddress(ipv4);
+  }
+
+  /** Takes a host service address off this host, with every service exposed at it. */
+  removeHostAddress(ipv4: string): Promise<void> {
+    return this.#network.removeHostAddress(ipv4);
   }
 
   async #startMetadataEndpoint(source: TaskMetadataSource, log: Logger): Promise<void> {

@@ -58,6 +58,8 @@ Environment:
   NEARGATE_TASK_HEALTHY_AFTER_MS       a service task without health checks is healthy after this long RUNNING (default: 40000, as ECS)
   NEARGATE_SERVICE_THROTTLE_BASE_MS    first wait before replacing tasks that keep failing to start (default: 30000)
   NEARGATE_LB_ADDRESS_BLOCK            the loopback block load balancers take their addresses from (default: 127.100.0.0/16)
+  NEARGATE_LB_DATA_PLANE               on: run load balancers (listeners, names in /etc/hosts, the tasks' DNS server); off: they stay provisioning (default: on)
+  NEARGATE_TASK_DNS_UPSTREAMS          comma-separated ip[:port] the tasks' DNS server forwards other names to (default: the host's /etc/resolv.conf)
   NEARGATE_UNSHIPPED_LOG_MAX_MIB       the most kept on the host of a container log without awslogs (default: 10)
   NEARGATE_IMAGE_PULL_BEHAVIOR         prefer-cached, default (pull remote tags at each start, fall back to the host's image) or always (default: prefer-cached)
   NEARGATE_INSECURE_REGISTRIES         comma-separated host[:port] of registries pulled from over plain HTTP (loopback ones always are)

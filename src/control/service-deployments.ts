@@ -90,6 +90,13 @@ export async function startDeployment(
       ...(c.capacityProviderStrategy && { capacityProviderStrategy: c.capacityProviderStrategy }),
       platformVersion: c.platformVersion,
       networkConfiguration: c.networkConfiguration,
+      ...(c.loadBalancers.length > 0 && {
+        loadBalancers: c.loadBalancers.map((lb) => ({
+          targetGroupArn: lb.targetGroupArn!,
+          containerName: lb.containerName!,
+          containerPort: lb.containerPort!,
+        })),
+      }),
       rolloutState: 'IN_PROGRESS',
       rolloutStateReason: 'ECS deployment ecs-svc/pending in progress.',
       failedTasks: 0,

@@ -5,6 +5,7 @@ import type { Scope } from '../core/scope.ts';
 import { activeServices } from '../store/services.ts';
 import type { Store } from '../store/store.ts';
 import { type SchedulingPolicy, ServiceConflict, serviceStep } from './service-step.ts';
+import type { TargetHealthReport } from './target-health.ts';
 import type { LaunchContext } from './task-launcher.ts';
 
 export interface ServiceSchedulerOptions {
@@ -19,6 +20,8 @@ export interface ServiceSchedulerOptions {
   wakeTasks(taskIds: readonly string[]): void;
   /** How often every service is looked at even without a wake-up. @default 5000 */
   sweepIntervalMs?: number;
+  /** What the load balancer data plane's health checks found; absent without one. */
+  targetHealth?: TargetHealthReport;
 }
 
 export interface ServiceKey {
@@ -35,7 +38,8 @@ const keyOf = (k: ServiceKey) => `${k.scope.account}/${k.scope.region}/${k.clust
  * call, one of its tasks changing) and at every sweep; one look at a time per service.
  */
 export class ServiceScheduler {
-  readonly #o: Required<ServiceSchedulerOptions>;
+  readonly #o: Required<Omit<ServiceSchedulerOptions, 'targetHealth'>> &
+    Pick<ServiceSchedulerOptions, 'targetHealth'>;
   readonly #running = new Map<string, { again: boolean; done: Promise<void> }>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -59,6 +63,15 @@ export class ServiceScheduler {
 
   wake(key: ServiceKey): void {
     if (!this.#stopped) void this.#drive(key);
+  }
+
+  /** Looks at the services whose tasks are targets of a group, e.g. when ELB's health of one changed. */
+  async wakeTargetGroup(targetGroupArn: string): Promise<void> {
+    if (this.#stopped) return;
+    for (const s of await activeServices(this.#o.store.db)) {
+      if (s.config.loadBalancers.some((lb) => lb.targetGroupArn === targetGroupArn))
+        this.wake({ scope: s.scope, cluster: s.cluster, name: s.name });
+    }
   }
 
   /** Looks at every service once and waits until each has settled. */
@@ -101,7 +114,7 @@ export class ServiceScheduler {
         host: o.host,
         defaultVpcCidrs: o.defaultVpcCidrs,
       };
-      const result = await o.store.write((tx) => serviceStep(tx, lc, o.policy, key));
+      const result = await o.store.write((tx) => serviceStep(tx, lc, o.policy, key, o.targetHealth));
       if (result.tasks.length > 0) o.wakeTasks(result.tasks);
       return result;
     } catch (err) {

@@ -8,6 +8,7 @@ import {
 } from '../core/ecs/rolling-update.ts';
 import {
   EVENT_REPEAT_MS,
+  failedHealthChecks,
   rolloutReason,
   schedulerStopReason,
   serviceEvent,
@@ -30,7 +31,9 @@ import { getTags, type Tag } from '../store/tags.ts';
 import { getTaskDefinition } from '../store/task-definitions.ts';
 import { type ScopedTask, tasksOfService, updateTask } from '../store/tasks.ts';
 import { resolveSubnet } from './eni-allocation.ts';
-import { classify, healthyAt, wasHealthy } from './service-health.ts';
+import { classify, graceEnds, healthFailures, healthyAt, wasHealthy } from './service-health.ts';
+import { type TaskTargetHealth, taskTargetHealthReader, taskTargets } from './service-targets.ts';
+import type { TargetHealthReport } from './target-health.ts';
 import { type LaunchContext, launchTasks, NO_CAPACITY } from './task-launcher.ts';
 
 export interface SchedulingPolicy {
@@ -70,6 +73,7 @@ export async function serviceStep(
   lc: LaunchContext,
   policy: SchedulingPolicy,
   key: { cluster: string; name: string },
+  targetHealth?: TargetHealthReport,
 ): Promise<ServiceStepResult> {
   const now = lc.now;
   const found = await getService(tx, lc.scope, key.cluster, key.name);
@@ -94,7 +98,7 @@ export async function serviceStep(
       if (t.startedBy !== d.id || d.doc.countedTasks.includes(t.id)) continue;
       d.doc.countedTasks = [...d.doc.countedTasks, t.id].slice(-COUNTED_KEPT);
       dirty.add(d);
-      const unhealthy = t.doc.stoppedReason === schedulerStopReason.unhealthy;
+      const unhealthy = failedHealthChecks(t.doc.stoppedReason);
       const failed =
         unhealthy ||
         ((t.doc.stopCode === StopCode.TaskFailedToStart ||
@@ -106,7 +110,15 @@ export async function serviceStep(
   }
 
   // 2. The throttle: tasks that keep failing to start wait longer and longer to be replaced.
-  const classes = new Map(live.map((t) => [t.id, classify(t, now, policy.healthyAfterRunningMs)]));
+  // What ELB says of the targets of running tasks behind load balancers.
+  const elb = new Map<string, TaskTargetHealth[]>();
+  const readElb = taskTargetHealthReader(tx, targetHealth);
+  for (const t of live) {
+    if (t.lastStatus === 'RUNNING' && taskTargets(t).length > 0) elb.set(t.id, await readElb(t));
+  }
+  const classes = new Map(
+    live.map((t) => [t.id, classify(t, now, policy.healthyAfterRunningMs, elb.get(t.id))]),
+  );
   const primary = deployments.find((d) => d.status === 'PRIMARY');
   const primaryHealthy = live.some((t) => t.startedBy === primary?.id && classes.get(t.id) === 'healthy');
   if (failedToStart > 0) {
@@ -177,15 +189,11 @@ export async function serviceStep(
     }
   }
 
-  // 4. Replace tasks whose health checks fail, once their grace period is over.
+  // 4. Replace tasks whose health checks fail (the container's, or ELB's), once their grace period is over.
   const graceMs = (svc.config.healthCheckGracePeriodSeconds ?? 0) * 1000;
-  const unhealthyStops: ScopedTask[] = [];
-  for (const t of live) {
-    if (t.lastStatus !== 'RUNNING' || t.doc.healthStatus !== 'UNHEALTHY') continue;
-    if (now - (t.doc.startedAt ?? 0) * 1000 < graceMs) continue;
-    unhealthyStops.push(t);
-    events.push(serviceEvent.failedHealthChecks(name, t.id));
-  }
+  const failures = healthFailures(name, live, elb, now, graceMs);
+  const unhealthyStops = failures.map((f) => f.task);
+  events.push(...failures.map((f) => f.event));
 
   // 5. One step of the rolling update.
   const current = deployments.find((d) => d.status === 'PRIMARY');
@@ -221,9 +229,9 @@ export async function serviceStep(
   const throttled = state.throttledUntil !== undefined && now < state.throttledUntil;
   const canLaunch = current !== undefined && current.doc.rolloutState !== 'FAILED' && !throttled;
 
-  const toStop: { task: ScopedTask; reason: string }[] = unhealthyStops.map((t) => ({
-    task: t,
-    reason: schedulerStopReason.unhealthy,
+  const toStop: { task: ScopedTask; reason: string }[] = failures.map(({ task, reason }) => ({
+    task,
+    reason,
   }));
   for (const s of plan.stop) {
     const task = live.find((t) => t.id === s.taskId)!;
@@ -351,10 +359,7 @@ export async function serviceStep(
     ...live
       .map((t) => healthyAt(t, policy.healthyAfterRunningMs))
       .filter((x): x is number => x !== undefined && x > now),
-    ...live
-      .filter((t) => t.lastStatus === 'RUNNING' && t.doc.healthStatus === 'UNHEALTHY')
-      .map((t) => (t.doc.startedAt ?? 0) * 1000 + graceMs)
-      .filter((x) => x > now),
+    ...graceEnds(live, elb, now, graceMs),
   ].reduce<number | undefined>((a, b) => (a === undefined || b < a ? b : a), undefined);
   return { tasks: touched, wakeAt, changed };
 }
@@ -434,6 +439,7 @@ async function startTasks(
     startedBy: deployment.id,
     group: `service:${svc.name}`,
     serviceName: svc.name,
+    ...(deployment.doc.loadBalancers && { loadBalancers: deployment.doc.loadBalancers }),
     tags,
   });
   return { ids: records.map((r) => r.id), noCapacity: failures.some((f) => f.reason === NO_CAPACITY) };

@@ -7,6 +7,7 @@ import { effectiveContainers } from '../core/ecs/container-overrides.ts';
 import type { ContainerDef } from '../core/ecs/task-definition.ts';
 import { taskHealth } from '../core/ecs/task-health.ts';
 import { StopCode, StopReason } from '../core/ecs/task-status.ts';
+import type { Ids } from '../core/ids.ts';
 import { epochSeconds } from '../core/wire.ts';
 import { deleteLogCursors } from '../store/log-cursors.ts';
 import { deleteNetworkInterfacesOfTask } from '../store/networks.ts';
@@ -22,6 +23,7 @@ import {
   SecretResolutionError,
   type SecretSources,
 } from './resolve-container-secret.ts';
+import { deregisterTaskTargets, registerTaskTargets, taskDrainEnd, taskTargets } from './service-targets.ts';
 import { truncate, withContainer, withDoc, withStatus, withStop } from './task-changes.ts';
 
 export interface DriverDeps {
@@ -35,6 +37,10 @@ export interface DriverDeps {
   onTaskChange?: (t: ScopedTask) => void;
   /** Ships containers' awslogs output; the task's files are released only once it is all shipped. */
   logs?: TaskLogs;
+  /** Ids for the service events of registering and deregistering targets. */
+  ids: Ids;
+  /** Told when a step registered or deregistered targets, so the load balancers learn at once. */
+  onTargetsChange?: () => void;
 }
 
 /** What the task lifecycle needs of log shipping. */
@@ -51,6 +57,8 @@ interface Step {
   next?: ScopedTask;
   /** Runs in the transaction that saves `next`. */
   alsoInTx?: (tx: Kysely<Database>) => Promise<void>;
+  /** Whether alsoInTx registers or deregisters load balancer targets. */
+  targets?: boolean;
   /** Nothing more to do until something happens, or until `wakeAt` (epoch ms). */
   idle?: { wakeAt?: number };
 }
@@ -77,6 +85,7 @@ export async function driveTask(d: DriverDeps, id: string): Promise<number | und
         return ok;
       });
       if (!saved) continue; // Someone (StopTask) changed it meanwhile: look again.
+      if (step.targets) d.onTargetsChange?.();
       d.onTaskChange?.(step.next);
     }
     if (step.idle) return step.idle.wakeAt;
@@ -115,7 +124,8 @@ async function startStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
       return step.next || pulled === t ? step : { ...step, next: pulled };
     }
     case 'ACTIVATING':
-      return { next: withStatus(t, 'RUNNING', now) };
+      // A service task joins its target groups on its way to RUNNING, in the same write.
+      return { next: withStatus(t, 'RUNNING', now), ...targetsStep(d, t, registerTaskTargets) };
     case 'RUNNING': {
       const observed = await observe(d, t);
       return observed === t ? { idle: {} } : { next: observed };
@@ -133,9 +143,16 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
     case 'PENDING':
     case 'ACTIVATING':
     case 'RUNNING':
-      return { next: withStatus(t, 'DEACTIVATING', now) };
-    case 'DEACTIVATING':
+      // Its targets leave their groups (draining) in the write that makes it DEACTIVATING.
+      return { next: withStatus(t, 'DEACTIVATING', now), ...targetsStep(d, t, deregisterTaskTargets) };
+    case 'DEACTIVATING': {
+      // Its containers are signalled only once its connections drained (the deregistration
+      // delay); a Spot interruption signals them at once, as Fargate does, while its targets drain.
+      const drainEnd =
+        t.doc.stopCode === StopCode.SpotInterruption ? undefined : await taskDrainEnd(d.store.db, t, now);
+      if (drainEnd !== undefined) return { idle: { wakeAt: drainEnd } };
       return { next: withStatus(t, 'STOPPING', now) };
+    }
     case 'STOPPING': {
       const defs = effectiveContainers(t.plan.taskDefinition, t.plan.overrides);
       for (const wave of stopWaves(defs)) {
@@ -174,6 +191,16 @@ async function stopStep(d: DriverDeps, t: ScopedTask): Promise<Step> {
     default:
       throw new RangeError(`task ${t.id} is ${t.lastStatus} while wanted STOPPED`);
   }
+}
+
+/** The part of a step that registers or deregisters the task's targets, when it has some. */
+function targetsStep(
+  d: DriverDeps,
+  t: ScopedTask,
+  change: (tx: Kysely<Database>, t: ScopedTask, now: number, ids: Ids) => Promise<void>,
+): Pick<Step, 'alsoInTx' | 'targets'> {
+  if (taskTargets(t).length === 0) return {};
+  return { alsoInTx: (tx) => change(tx, t, d.clock.now(), d.ids), targets: true };
 }
 
 /** Makes every image of the task available, stamping pullStartedAt, pullStoppedAt and imageDigest. */
@@ -265,8 +292,12 @@ async function runContainers(d: DriverDeps, t: ScopedTask): Promise<Step> {
   }
   const allStarted = (next.doc.containers ?? []).every((c) => c.lastStatus !== 'PENDING');
   if (next.desiredStatus === 'RUNNING' && allStarted) {
-    // Nothing happens in ACTIVATING yet (load balancer registration will): go on to RUNNING at once.
-    return { next: withStatus(withStatus(next, 'ACTIVATING', d.clock.now()), 'RUNNING', d.clock.now()) };
+    const activating = withStatus(next, 'ACTIVATING', d.clock.now());
+    // A task with load balancers registers its targets while ACTIVATING (the next step); others
+    // have nothing to do there and go on to RUNNING in the same write.
+    return {
+      next: taskTargets(t).length > 0 ? activating : withStatus(activating, 'RUNNING', d.clock.now()),
+    };
   }
   if (toStart.length > 0) return { next }; // Others may be ready now: look again.
   return next === t ? { idle: wakeAt === undefined ? {} : { wakeAt } } : { next };

@@ -1,7 +1,7 @@
 import type { Failure } from '@aws-sdk/client-ecs';
 import type { Kysely } from 'kysely';
 import { taskArn } from '../core/ecs/ecs-arn.ts';
-import type { TaskOverrides, TaskPlan, TaskRecord } from '../core/ecs/task.ts';
+import type { TaskLoadBalancer, TaskOverrides, TaskPlan, TaskRecord } from '../core/ecs/task.ts';
 import type { TaskDefinition } from '../core/ecs/task-definition.ts';
 import { newTaskDoc } from '../core/ecs/task-doc.ts';
 import { taskRoleOf } from '../core/ecs/task-role.ts';
@@ -42,6 +42,8 @@ export interface LaunchRequest {
   startedBy: string | undefined;
   group: string;
   serviceName?: string;
+  /** The target groups the tasks are registered in (a service's). */
+  loadBalancers?: readonly TaskLoadBalancer[];
   tags: Tag[];
 }
 
@@ -88,6 +90,7 @@ export async function launchTasks(
       memoryMiB: req.memoryMiB,
       network: eni,
       capacityProvider: provider as TaskPlan['capacityProvider'],
+      ...(req.loadBalancers?.length && { loadBalancers: [...req.loadBalancers] }),
       ...(taskRoleOf(td, req.overrides) !== undefined && { credentialsId: lc.ids.uuid() }),
     };
     const doc = newTaskDoc({

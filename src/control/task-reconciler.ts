@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { HostAgent } from '../agent/host-agent.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Ids } from '../core/ids.ts';
 import type { Store } from '../store/store.ts';
 import { activeTasksOnHost, getTaskById, type ScopedTask } from '../store/tasks.ts';
 import type { SecretSources } from './resolve-container-secret.ts';
@@ -20,6 +21,10 @@ export interface TaskReconcilerOptions {
   onTaskChange?: (t: ScopedTask) => void;
   /** Ships containers' awslogs output. */
   logs?: TaskLogs;
+  /** Ids for service events. */
+  ids: Ids;
+  /** Told when tasks registered or deregistered load balancer targets. */
+  onTargetsChange?: () => void;
 }
 
 /**
@@ -28,8 +33,8 @@ export interface TaskReconcilerOptions {
  * sweep; one task is driven by one call at a time, while different tasks proceed in parallel.
  */
 export class TaskReconciler {
-  readonly #o: Required<Omit<TaskReconcilerOptions, 'onTaskChange' | 'logs'>> &
-    Pick<TaskReconcilerOptions, 'onTaskChange' | 'logs'>;
+  readonly #o: Required<Omit<TaskReconcilerOptions, 'onTaskChange' | 'logs' | 'onTargetsChange'>> &
+    Pick<TaskReconcilerOptions, 'onTaskChange' | 'logs' | 'onTargetsChange'>;
   /** Tasks being driven now, and whether another pass was asked for meanwhile. */
   readonly #running = new Map<string, { again: boolean; done: Promise<void> }>();
   readonly #timers = new Map<string, NodeJS.Timeout>();

@@ -4,6 +4,11 @@ import { connect, createServer, isIPv6, type Server, type Socket } from 'node:ne
 import * as dnsPacket from 'dns-packet';
 import type { Logger } from 'pino';
 
+/** Where tasks find their DNS server, as on Fargate (the Amazon-provided DNS of a VPC). */
+export const TASK_DNS_ADDRESS = '169.254.169.253';
+/** The port tasks send their questions to. */
+export const TASK_DNS_PORT = 53;
+
 export interface LbDnsServerOptions {
   /** Any address and port: tasks will reach it at 169.254.169.253:53 through a DNAT. */
   readonly address: string;
@@ -50,7 +55,12 @@ export class LbDnsServer {
 
   static async start(options: LbDnsServerOptions): Promise<LbDnsServer> {
     const server = new LbDnsServer(options);
-    await server.#listen();
+    try {
+      await server.#listen();
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
     return server;
   }
 
@@ -62,7 +72,13 @@ export class LbDnsServer {
   async close(): Promise<void> {
     for (const c of this.#tcpClients) c.destroy();
     await Promise.all([
-      new Promise<void>((resolve) => (this.#udp ? this.#udp.close(() => resolve()) : resolve())),
+      new Promise<void>((resolve) => {
+        try {
+          this.#udp ? this.#udp.close(() => resolve()) : resolve();
+        } catch {
+          resolve(); // never bound, or closed already
+        }
+      }),
       new Promise<void>((resolve) => (this.#tcp ? this.#tcp.close(() => resolve()) : resolve())),
     ]);
   }
@@ -70,6 +86,7 @@ export class LbDnsServer {
   async #listen(): Promise<void> {
     const { address } = this.#options;
     const udp = createSocket(isIPv6(address) ? 'udp6' : 'udp4');
+    this.#udp = udp;
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(this.#options.port, address, () => {
@@ -77,7 +94,6 @@ export class LbDnsServer {
         resolve();
       });
     });
-    this.#udp = udp;
     udp.on('message', (message, from) => {
       void this.#answer(message, 'udp').then((reply) => {
         if (reply !== undefined) udp.send(reply, from.port, from.address);

@@ -106,6 +106,23 @@ export async function targetsOf(
   return rows.map(toRecord);
 }
 
+/** One target of a group by id and port, registered or draining (as of any time), if there. */
+export async function getTarget(
+  db: Kysely<Database>,
+  targetGroupArn: string,
+  id: string,
+  port: number,
+): Promise<TargetRecord | undefined> {
+  const row = await db
+    .selectFrom('lb_targets')
+    .selectAll()
+    .where('target_group_arn', '=', targetGroupArn)
+    .where('target_id', '=', id)
+    .where('port', '=', port)
+    .executeTakeFirst();
+  return row && toRecord(row);
+}
+
 export async function countTargets(
   db: Kysely<Database>,
   targetGroupArn: string,

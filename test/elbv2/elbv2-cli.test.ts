@@ -86,7 +86,7 @@ describe('load balancers through the AWS CLI', () => {
     assert.equal(lb.CanonicalHostedZoneId, 'Z35SXDOTRQ7X7K');
     assert.equal(lb.Scheme, 'internet-facing');
     assert.equal(lb.Type, 'application');
-    assert.deepEqual(lb.State, { Code: 'provisioning' }, 'no data plane runs it in this test server');
+    assert.deepEqual(lb.State, { Code: 'provisioning' }, 'until the data plane runs it');
     assert.equal(lb.IpAddressType, 'ipv4');
     assert.match(lb.VpcId, /^vpc-[0-9a-f]{17}$/);
     assert.deepEqual(
@@ -768,10 +768,20 @@ describe('target groups and targets through the AWS CLI', () => {
       Reason: 'Elb.RegistrationInProgress',
       Description: 'Target registration is in progress',
     };
-    assert.deepEqual(
-      (await health()).map((h: unknown[]) => h[4]),
-      [initial, initial],
-    );
+    // Registering until the data plane runs the plan, then what its checks find of whatever
+    // answers at these addresses on this machine (nothing, or another test's task).
+    const checked = new Set([
+      'Elb.InitialHealthChecking',
+      'Target.ResponseCodeMismatch',
+      'Target.Timeout',
+      'Target.FailedHealthChecks',
+    ]);
+    const phases = async () =>
+      (await health()).map((h: unknown[]) => {
+        const state = h[4] as { State: string; Reason: string };
+        return state.State === 'healthy' || checked.has(state.Reason) ? initial : state;
+      });
+    assert.deepEqual(await phases(), [initial, initial]);
     const described = (await ok('describe-target-groups', '--target-group-arns', arn)).TargetGroups[0];
     assert.deepEqual(described.LoadBalancerArns, [lb.LoadBalancerArn]);
 
@@ -781,17 +791,9 @@ describe('target groups and targets through the AWS CLI', () => {
       Reason: 'Target.DeregistrationInProgress',
       Description: 'Target deregistration is in progress',
     };
-    assert.deepEqual(
-      (await health()).map((h: unknown[]) => h[4]),
-      [draining, initial],
-      'drains for the 300 s default delay',
-    );
+    assert.deepEqual(await phases(), [draining, initial], 'drains for the 300 s default delay');
     await ok('register-targets', '--target-group-arn', arn, '--targets', 'Id=172.31.0.10');
-    assert.deepEqual(
-      (await health()).map((h: unknown[]) => h[4]),
-      [initial, initial],
-      'registering again ends the draining',
-    );
+    assert.deepEqual(await phases(), [initial, initial], 'registering again ends the draining');
     await ok(
       'modify-target-group-attributes',
       '--target-group-arn',

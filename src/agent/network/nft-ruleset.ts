@@ -45,6 +45,12 @@ export interface HostServiceElement {
 }
 
 /**
+ * Where load balancers take the addresses tasks reach them at (TASK_ADDRESS_BLOCK of
+ * src/lb/task-address.ts): host addresses of this block take tasks' traffic on any port.
+ */
+export const LOAD_BALANCER_BLOCK = '169.254.128.0/17';
+
+/**
  * Creates the tables, sets and chains if missing and rewrites the rules, in one transaction. Safe
  * to run again at any time: sets keep their elements, and a newer neargate replaces older rules.
  */
@@ -89,6 +95,9 @@ export function baseRulesetScript({ table, taskPorts, egressGroup, egressMark }:
       'task_to_host',
       'ct status dnat ip daddr @host_addrs accept comment "host services (metadata endpoint)"',
     ],
+    // Load balancers listen on addresses of their own in this block (src/lb/task-address.ts):
+    // tasks reach their listeners directly, with no DNAT.
+    ['task_to_host', `ip daddr ${LOAD_BALANCER_BLOCK} ip daddr @host_addrs accept comment "load balancers"`],
     ['task_to_host', `${hasEgressMark} accept`],
     ['task_to_host', 'ip saddr @nat_subnets accept'],
     ['task_to_host', 'counter drop comment "host addresses outside the VPC"'],

@@ -8,6 +8,7 @@ import { deleteServiceRows, getService, insertService } from '../../store/servic
 import { getTags, putTags } from '../../store/tags.ts';
 import type { OperationContext } from '../operation.ts';
 import { requireCluster } from './cluster-lookup.ts';
+import { checkServiceLoadBalancers } from './service-load-balancers.ts';
 import {
   deploymentConfiguration,
   refuseUnsupported,
@@ -64,7 +65,7 @@ export async function createService(
       ...(input.healthCheckGracePeriodSeconds !== undefined && {
         healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds,
       }),
-      loadBalancers: [],
+      loadBalancers: await checkServiceLoadBalancers(tx, ctx.scope, td, input.loadBalancers),
       serviceRegistries: [],
       enableECSManagedTags: input.enableECSManagedTags ?? false,
       propagateTags: input.propagateTags ?? 'NONE',

@@ -87,12 +87,6 @@ export function serviceCapacity(
 
 /** What neargate cannot do for a service yet, refused rather than accepted and ignored. */
 export function refuseUnsupported(input: Wire<CreateServiceRequest> | Wire<UpdateServiceRequest>): void {
-  if (input.loadBalancers?.length) {
-    throw ecsError(
-      'InvalidParameterException',
-      'neargate has no load balancers yet: loadBalancers must be empty.',
-    );
-  }
   if (input.serviceRegistries?.length) {
     throw ecsError(
       'InvalidParameterException',

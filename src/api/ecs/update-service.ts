@@ -6,6 +6,7 @@ import type { Wire } from '../../core/wire.ts';
 import { updateService as saveService } from '../../store/services.ts';
 import type { OperationContext } from '../operation.ts';
 import { requireCluster } from './cluster-lookup.ts';
+import { checkServiceLoadBalancers } from './service-load-balancers.ts';
 import { requireService } from './service-lookup.ts';
 import {
   deploymentConfiguration,
@@ -17,8 +18,8 @@ import {
 import { serviceView } from './service-view.ts';
 
 /**
- * Changes a service. A new task definition, network, capacity strategy or platform (or
- * forceNewDeployment) starts a new deployment; the desired count and other settings apply to
+ * Changes a service. A new task definition, network, capacity strategy, platform or load
+ * balancers (or forceNewDeployment) starts a new deployment; the desired count and other settings apply to
  * the current one.
  */
 export async function updateService(
@@ -45,6 +46,11 @@ export async function updateService(
     const network = input.networkConfiguration
       ? await serviceNetwork(tx, ctx, td, input.networkConfiguration)
       : c.networkConfiguration;
+    // A new task definition must still have the containers and ports the target groups name.
+    const loadBalancers =
+      input.loadBalancers !== undefined || td.taskDefinitionArn !== c.taskDefinition
+        ? await checkServiceLoadBalancers(tx, ctx.scope, td, input.loadBalancers ?? c.loadBalancers)
+        : c.loadBalancers;
     const { launchType: _l, capacityProviderStrategy: _s, ...rest } = c;
     const config: ServiceConfig = {
       ...rest,
@@ -53,6 +59,7 @@ export async function updateService(
       ...capacity,
       platformVersion: input.platformVersion ?? c.platformVersion,
       networkConfiguration: network,
+      loadBalancers,
       deploymentConfiguration: deploymentConfiguration(
         input.deploymentConfiguration,
         c.deploymentConfiguration,
@@ -72,6 +79,7 @@ export async function updateService(
       config.taskDefinition !== c.taskDefinition ||
       JSON.stringify(config.networkConfiguration) !== JSON.stringify(c.networkConfiguration) ||
       JSON.stringify(config.capacityProviderStrategy) !== JSON.stringify(c.capacityProviderStrategy) ||
+      JSON.stringify(config.loadBalancers) !== JSON.stringify(c.loadBalancers) ||
       config.platformVersion !== c.platformVersion;
     const saved = await saveService(tx, { ...svc, config, updatedAt: ctx.now });
     if (!saved) throw ecsError('UpdateInProgressException', 'The service is being updated; try again.');

@@ -2,12 +2,10 @@ import type {
   DescribeTargetHealthInput,
   DescribeTargetHealthOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { readGroupHealth } from '../../control/target-health.ts';
 import type { TargetRecord } from '../../core/elbv2/elbv2-records.ts';
-import { targetHealthView } from '../../core/elbv2/target-health.ts';
 import type { Wire } from '../../core/wire.ts';
 import { targetsOf } from '../../store/lb-targets.ts';
-import { getLoadBalancer } from '../../store/load-balancers.ts';
-import { loadBalancersOfTargetGroups } from '../../store/target-groups.ts';
 import type { OperationContext } from '../operation.ts';
 import { requireTargetGroup } from './elbv2-lookup.ts';
 import { targetKey } from './target-placement.ts';
@@ -23,27 +21,17 @@ export async function describeTargetHealth(
   const db = ctx.deps.store.db;
   const tg = await requireTargetGroup(db, ctx.scope, input.TargetGroupArn!);
   const targets = await targetsOf(db, [tg.arn], ctx.now);
-  const lbArns = (await loadBalancersOfTargetGroups(db, [tg.arn])).get(tg.arn) ?? [];
-  let running = false;
-  for (const arn of lbArns) if ((await getLoadBalancer(db, arn))?.state === 'active') running = true;
-  const reported = ctx.deps.lb.dataPlane?.targetHealth(tg.arn) ?? [];
-  const describe = (t: TargetRecord | undefined, id: string, port: number) => {
-    const seen = reported.find((r) => r.id === id && r.port === port);
-    return {
-      Target: {
-        Id: id,
-        Port: port,
-        ...(t?.availabilityZone !== undefined && { AvailabilityZone: t.availabilityZone }),
-      },
-      HealthCheckPort: tg.healthCheck.port === 'traffic-port' ? String(port) : tg.healthCheck.port,
-      TargetHealth: targetHealthView(t, {
-        inUse: lbArns.length > 0,
-        healthCheckEnabled: tg.healthCheck.enabled,
-        running,
-        ...(seen && { reported: seen }),
-      }),
-    };
-  };
+  const dataPlane = ctx.deps.lb.dataPlane;
+  const health = await readGroupHealth(db, tg, dataPlane && ((arn) => dataPlane.targetHealth(arn)));
+  const describe = (t: TargetRecord | undefined, id: string, port: number) => ({
+    Target: {
+      Id: id,
+      Port: port,
+      ...(t?.availabilityZone !== undefined && { AvailabilityZone: t.availabilityZone }),
+    },
+    HealthCheckPort: tg.healthCheck.port === 'traffic-port' ? String(port) : tg.healthCheck.port,
+    TargetHealth: health(t, id, port),
+  });
   if (input.Targets === undefined)
     return { TargetHealthDescriptions: targets.map((t) => describe(t, t.id, t.port)) };
   const out = [];

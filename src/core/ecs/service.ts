@@ -1,6 +1,7 @@
 import type { LoadBalancer, NetworkConfiguration, ServiceRegistry } from '@aws-sdk/client-ecs';
 import type { Wire } from '../wire.ts';
 import type { StrategyItem } from './capacity-provider-strategy.ts';
+import type { TaskLoadBalancer } from './task.ts';
 
 /** What a user configured on a service, with ECS's defaults filled in. */
 export interface ServiceConfig {
@@ -51,6 +52,8 @@ export interface DeploymentDoc {
   capacityProviderStrategy?: StrategyItem[];
   platformVersion: string;
   networkConfiguration: Wire<NetworkConfiguration>;
+  /** The target groups its tasks are registered in (absent: none, as for deployments of before). */
+  loadBalancers?: TaskLoadBalancer[];
   rolloutState: RolloutState;
   rolloutStateReason: string;
   /** Tasks of this deployment that failed (to start, or their health checks). */

@@ -23,6 +23,13 @@ export interface EniPlan {
   securityGroups: string[];
 }
 
+/** One of a service's loadBalancers (ALB or NLB target groups; Classic Load Balancers are refused). */
+export interface TaskLoadBalancer {
+  targetGroupArn: string;
+  containerName: string;
+  containerPort: number;
+}
+
 /** What RunTask decided; the host realises exactly this, whatever happens to the task definition later. */
 export interface TaskPlan {
   taskDefinition: TaskDefinition;
@@ -31,6 +38,11 @@ export interface TaskPlan {
   memoryMiB: number;
   network: EniPlan;
   capacityProvider: 'FARGATE' | 'FARGATE_SPOT';
+  /**
+   * The target groups the task's address is registered in while it runs (its service
+   * deployment's loadBalancers): registered while ACTIVATING, deregistered while DEACTIVATING.
+   */
+  loadBalancers?: TaskLoadBalancer[];
   /**
    * The id in AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (`/v2/credentials/<id>`) of a task with a
    * role, fixed for its life; the credentials behind it are renewed.

@@ -86,6 +86,9 @@ function openPostgres(url: string) {
         oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
     } as pg.CustomTypesConfig,
   });
+  // An idle connection the server ends (a restart, an administrator) is dropped from the pool,
+  // which says so with an 'error' event: without a listener that would end the process.
+  pool.on('error', () => {});
   return {
     dialect: 'postgres' as const,
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),

@@ -1,8 +1,7 @@
 import { schedulerStopReason, serviceEvent } from '../core/ecs/service-events.ts';
+import { PENDING_STATES } from '../core/ecs/task-status.ts';
 import type { ScopedTask } from '../store/tasks.ts';
 import { type TaskTargetHealth, taskTargets } from './service-targets.ts';
-
-const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 
 export type TaskHealthClass = 'pending' | 'healthy' | 'unhealthy';
 
@@ -25,7 +24,7 @@ export function classify(
   healthyAfterRunningMs: number,
   elb: readonly TaskTargetHealth[] = [],
 ): TaskHealthClass {
-  if (PENDING.has(t.lastStatus)) return 'pending';
+  if (PENDING_STATES.has(t.lastStatus)) return 'pending';
   if (taskTargets(t).length > 0) {
     const inElb = elb.length > 0 && elb.every((x) => x.health.State === 'healthy');
     const containers = !hasHealthChecks(t) || t.doc.healthStatus === 'HEALTHY';

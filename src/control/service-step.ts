@@ -14,7 +14,7 @@ import {
   serviceEvent,
 } from '../core/ecs/service-events.ts';
 import type { TaskDefinition } from '../core/ecs/task-definition.ts';
-import { StopCode } from '../core/ecs/task-status.ts';
+import { PENDING_STATES, StopCode } from '../core/ecs/task-status.ts';
 import { epochSeconds } from '../core/wire.ts';
 import { getSubnet } from '../store/networks.ts';
 import type { Database, SubnetRow } from '../store/schema.ts';
@@ -217,6 +217,12 @@ export async function serviceStep(
       desiredCount: desired,
       minimumHealthyPercent: svc.config.deploymentConfiguration.minimumHealthyPercent,
       maximumPercent: svc.config.deploymentConfiguration.maximumPercent,
+      stoppingUp:
+        unhealthyStops.length +
+        all.filter(
+          (t) =>
+            t.desiredStatus === 'STOPPED' && (t.lastStatus === 'RUNNING' || PENDING_STATES.has(t.lastStatus)),
+        ).length,
     },
     [
       ...deployments.map(view),

@@ -51,7 +51,29 @@ test('maximumPercent rounds down and minimumHealthyPercent rounds up, as ECS rou
     ['o0'],
     'one old task may go while 2 stay healthy',
   );
-  assert.equal(step.start, 2, 'with it gone, 2 new ones fit within 4 tasks');
+  assert.equal(step.start, 1, 'it is RUNNING until its stop begins: 1 new one fits within 4 tasks');
+  // The next step, once it is stopping: its room is free.
+  const next = planRollingStep(limits, [
+    deployment('new', true, { pending: ['n0'] }),
+    deployment('old', false, { healthy: ['o1', 'o2'] }),
+  ]);
+  assert.deepEqual(next, { start: 1, stop: [] });
+});
+
+test('tasks told to stop count toward maximumPercent while still RUNNING or PENDING', () => {
+  const limits = { desiredCount: 4, minimumHealthyPercent: 50, maximumPercent: 150, stoppingUp: 2 };
+  const step = planRollingStep(limits, [
+    deployment('new', true, { pending: ['n0', 'n1'] }),
+    deployment('old', false, { healthy: ['o0', 'o1'] }),
+  ]);
+  assert.deepEqual(step, { start: 0, stop: [] }, '2 stopping + 4 up = 6, the most 150% of 4 allows');
+  assert.equal(
+    planRollingStep({ ...limits, stoppingUp: 0 }, [
+      deployment('new', true, { pending: ['n0', 'n1'] }),
+      deployment('old', false, { healthy: ['o0', 'o1'] }),
+    ]).start,
+    2,
+  );
 });
 
 test('tasks that are not healthy never count toward the minimum, and those of old deployments go at once', () => {
@@ -62,7 +84,12 @@ test('tasks that are not healthy never count toward the minimum, and those of ol
     step.stop.map((s) => s.taskId),
     ['p', 'u'],
   );
-  assert.equal(step.start, 1, 'the two stopped make room for one within 100%, the healthy one stays');
+  assert.equal(step.start, 0, 'the two stopped are still up in this step: no room within 100%');
+  assert.equal(
+    planRollingStep(limits, [deployment('new', true), deployment('old', false, { healthy: ['h'] })]).start,
+    1,
+    'once they are stopping, one new task fits beside the healthy one',
+  );
 });
 
 test('a scale-in stops the least useful of the primary tasks first', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -45,9 +45,18 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
   });
   after(() => ng?.stop());
 
+  // Each test's services go when it ends, so their tasks do not fill the host for the next.
+  const made: { service: string; cluster: string | undefined }[] = [];
+  afterEach(async () => {
+    for (const { service, cluster } of made.splice(0)) {
+      await ng.client.send(new DeleteServiceCommand({ service, cluster, force: true })).catch(() => {});
+    }
+  });
+
   let seq = 0;
   async function createService(extra: Partial<CreateServiceCommandInput> & { taskDefinition: string }) {
     const serviceName = `svc-${++seq}`;
+    made.push({ service: serviceName, cluster: extra.cluster });
     await ng.client.send(
       new CreateServiceCommand({
         serviceName,
@@ -111,6 +120,7 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
       '--network-configuration',
       `awsvpcConfiguration={subnets=[${subnets.join(',')}]}`,
     ]);
+    made.push({ service: 'cli-svc', cluster: undefined });
     assert.equal(out.code, 0, out.stderr);
     assert.equal(out.json.service.status, 'ACTIVE');
     assert.equal(out.json.service.deployments.length, 1);
@@ -283,6 +293,7 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
       '--network-configuration',
       `awsvpcConfiguration={subnets=[${subnets.join(',')}]}`,
     ]);
+    made.push({ service: 'weighted', cluster: 'strategy' });
     assert.equal(out.code, 0, out.stderr);
     assert.deepEqual(out.json.service.capacityProviderStrategy, [
       { capacityProvider: 'FARGATE', weight: 1, base: 1 },
@@ -370,6 +381,7 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
         networkConfiguration: { awsvpcConfiguration: { subnets } },
       }),
     );
+    made.push({ service: 'spotty', cluster: 'spot' });
     await waitFor('spotty', stable, 'steady state', 60_000, 'spot');
     const { taskArns = [] } = await ng.client.send(
       new ListTasksCommand({ cluster: 'spot', serviceName: 'spotty' }),

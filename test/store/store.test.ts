@@ -56,7 +56,9 @@ async function postgresPlace(adminUrl: string): Promise<Place> {
       await c.connect();
       // pool.end() resolves before its connections are gone: let them go before forcing the rest.
       for (let i = 0; i < 50; i++) {
-        const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [
+          name,
+        ]);
         if (rows[0].n === 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }

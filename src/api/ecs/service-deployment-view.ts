@@ -1,11 +1,10 @@
 import type { ServiceDeployment, ServiceDeploymentBrief } from '@aws-sdk/client-ecs';
 import { clusterArn, serviceArn, serviceDeploymentArn } from '../../core/ecs/ecs-arn.ts';
 import { circuitBreakerThreshold } from '../../core/ecs/rolling-update.ts';
+import { PENDING_STATES } from '../../core/ecs/task-status.ts';
 import { epochSeconds, type Wire } from '../../core/wire.ts';
 import type { DeploymentRecord, ServiceRecord } from '../../store/services.ts';
 import type { ScopedTask } from '../../store/tasks.ts';
-
-const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 
 function revisionCounts(arn: string, d: DeploymentRecord, tasks: readonly ScopedTask[], requested: number) {
   const mine = tasks.filter((t) => t.startedBy === d.id);
@@ -13,7 +12,7 @@ function revisionCounts(arn: string, d: DeploymentRecord, tasks: readonly Scoped
     arn,
     requestedTaskCount: requested,
     runningTaskCount: mine.filter((t) => t.lastStatus === 'RUNNING').length,
-    pendingTaskCount: mine.filter((t) => PENDING.has(t.lastStatus)).length,
+    pendingTaskCount: mine.filter((t) => PENDING_STATES.has(t.lastStatus)).length,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import type { Kysely } from 'kysely';
 import { clusterArn, serviceArn, serviceDeploymentArn } from '../../core/ecs/ecs-arn.ts';
 import type { Task } from '../../core/ecs/task.ts';
+import { PENDING_STATES } from '../../core/ecs/task-status.ts';
 import { epochSeconds, type Wire } from '../../core/wire.ts';
 import type { Database } from '../../store/schema.ts';
 import { serviceEvents } from '../../store/service-events.ts';
@@ -9,12 +10,10 @@ import { type DeploymentRecord, deploymentsOf, type ServiceRecord } from '../../
 import { getTags } from '../../store/tags.ts';
 import { type ScopedTask, tasksOfService } from '../../store/tasks.ts';
 
-const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
-
 function counts(tasks: readonly { doc: Task; lastStatus: string }[]) {
   return {
     runningCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
-    pendingCount: tasks.filter((t) => PENDING.has(t.lastStatus)).length,
+    pendingCount: tasks.filter((t) => PENDING_STATES.has(t.lastStatus)).length,
   };
 }
 

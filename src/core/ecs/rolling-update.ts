@@ -16,6 +16,11 @@ export interface RollingLimits {
   minimumHealthyPercent: number;
   /** @default 200 */
   maximumPercent: number;
+  /**
+   * Tasks already told to stop that are still RUNNING or on their way up: until they leave
+   * those states they count toward maximumPercent, as ECS counts them. @default 0
+   */
+  stoppingUp?: number;
 }
 
 export interface RollingPlan {
@@ -29,8 +34,10 @@ export interface RollingPlan {
  * One step of ECS's rolling update: start primary tasks while the service stays within
  * maximumPercent of desiredCount (rounded down), and stop tasks of older deployments (and the
  * primary's extras) while at least minimumHealthyPercent (rounded up) stay healthy. Tasks not
- * yet healthy never count as healthy, so they may always be stopped. Run it again after tasks
- * change state: repeated, it converges on desiredCount healthy primary tasks.
+ * yet healthy never count as healthy, so they may always be stopped. A task stopped here is
+ * still RUNNING or PENDING until its stop begins, so the room it leaves is used by the next step,
+ * never this one: no moment shows more tasks in those states than maximumPercent allows. Run it
+ * again after tasks change state: repeated, it converges on desiredCount healthy primary tasks.
  */
 export function planRollingStep(limits: RollingLimits, deployments: readonly DeploymentTasks[]): RollingPlan {
   const { desiredCount } = limits;
@@ -70,9 +77,9 @@ export function planRollingStep(limits: RollingLimits, deployments: readonly Dep
       healthy--;
     }
   }
-  const remaining = total - stop.length;
+  const up = total + (limits.stoppingUp ?? 0);
   const missing = primary ? desiredCount - Math.min(size(primary), desiredCount) : 0;
-  const start = Math.max(0, Math.min(missing, maxTasks - remaining));
+  const start = Math.max(0, Math.min(missing, maxTasks - up));
   return { start, stop };
 }
 

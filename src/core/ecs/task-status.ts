@@ -31,6 +31,9 @@ export function canMove(from: TaskStatus, to: TaskStatus): boolean {
   return NEXT[from].includes(to);
 }
 
+/** The states DescribeServices counts as pending: a task on its way up to RUNNING. */
+export const PENDING_STATES: ReadonlySet<string> = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+
 export const isStopping = (s: TaskStatus): boolean =>
   TASK_STATUSES.indexOf(s) >= TASK_STATUSES.indexOf('DEACTIVATING');
 

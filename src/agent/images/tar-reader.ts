@@ -223,7 +223,7 @@ function parsePax(data: Buffer): Overrides {
     else if (key === 'gid') out.gid = paxInteger(key, value);
     else if (key === 'SCHILY.devmajor') out.devmajor = paxInteger(key, value);
     else if (key === 'SCHILY.devminor') out.devminor = paxInteger(key, value);
-    else if (key === 'mtime') out.mtimeMs = Math.round(Number(value) * 1000);
+    else if (key === 'mtime') out.mtimeMs = paxTimeMs(value);
     else if (key.startsWith('SCHILY.xattr.')) {
       out.xattrs ??= new Map();
       out.xattrs.set(key.slice('SCHILY.xattr.'.length), Buffer.from(raw));
@@ -251,4 +251,14 @@ function cString(b: Buffer): string {
 function isZero(block: Buffer): boolean {
   for (const byte of block) if (byte !== 0) return false;
   return true;
+}
+
+/**
+ * A pax time (seconds, with a fraction to the nanosecond) in whole milliseconds, truncated as
+ * tar truncates: rounding would carry 1796184328.9996 into the next second.
+ */
+function paxTimeMs(value: string): number {
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(value);
+  if (!m) return Math.floor(Number(value) * 1000);
+  return Number(m[1]) * 1000 + Number((m[2] ?? '').slice(0, 3).padEnd(3, '0'));
 }

@@ -83,6 +83,7 @@ describe('readTar', () => {
         ['LIBARCHIVE.xattr.user.with%20space', Buffer.from('aGk=')],
         ['path', 'pax/ñame'],
         ['uid', '4000000000'],
+        ['mtime', '1796184328.9996123'],
       ]),
       header({ path: 'short', type: 'File', size: 2, mode: 0o4755, uid: 1, gid: 2 }),
       Buffer.from('ok'),
@@ -92,6 +93,7 @@ describe('readTar', () => {
     assert.ok(read);
     assert.equal(read.entry.path, 'pax/ñame');
     assert.equal(read.entry.uid, 4_000_000_000);
+    assert.equal(read.entry.mtimeMs, 1796184328999, 'truncated as tar truncates, never into the next second');
     assert.equal(read.entry.mode, 0o4755);
     assert.equal(read.content, 'ok');
     assert.deepEqual(read.entry.xattrs.get('security.capability'), value);

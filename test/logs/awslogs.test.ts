@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import { logsClient } from '../support/aws-clients.ts';
-import { allEvents } from '../support/logs.ts';
+import { allEvents, eventually } from '../support/logs.ts';
 import {
   cannotRunTasks,
   isRunning,
@@ -156,13 +156,11 @@ describe('awslogs log driver', { skip: cannotRunTasks }, () => {
     ]);
     await waitForTask(ng.client, task.taskArn!, isRunning);
     const stream = `web/app/${task.taskArn!.split('/').at(-1)}`;
-    for (;;) {
-      const messages = (await allEvents(logs, '/ecs/live', stream)).map((e) => e.message);
-      if (messages.includes('tick 3')) {
-        assert.equal(messages[0], 'ready');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const messages = await eventually(
+      'tick 3',
+      async () => (await allEvents(logs, '/ecs/live', stream)).map((e) => e.message),
+      (m) => m.includes('tick 3'),
+    );
+    assert.equal(messages[0], 'ready');
   });
 });

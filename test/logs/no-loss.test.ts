@@ -15,7 +15,7 @@ import {
 import pino from 'pino';
 import { LocalAgent } from '../../src/agent/local-agent.ts';
 import { writeImageArchive } from '../fixtures/images.ts';
-import { allEvents } from '../support/logs.ts';
+import { allEvents, eventually } from '../support/logs.ts';
 import { BIN, type RunningNeargate, spawnNeargate } from '../support/spawn-neargate.ts';
 import {
   cannotRunTasks,
@@ -118,13 +118,7 @@ describe('awslogs across a killed server', { skip: cannotRunTasks }, () => {
     const stream = `kill/count/${taskId}`;
     const numbers = async () =>
       (await allEvents(logs(), 'numbers', stream).catch(() => [])).map((e) => e.message!);
-    const waitFor = async (done: (m: string[]) => boolean) => {
-      for (;;) {
-        const m = await numbers();
-        if (done(m)) return m;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const waitFor = (done: (m: string[]) => boolean) => eventually('the numbers', numbers, done);
 
     const first = (await waitFor((m) => m.length >= 300)).length;
     await kill();
@@ -177,13 +171,7 @@ describe('awslogs across a killed server', { skip: cannotRunTasks }, () => {
     const taskDir = join(dataDir, 'agent', 'tasks', taskId);
     const messages = async () =>
       (await allEvents(logs(), 'numbers', `nb/burst/${taskId}`).catch(() => [])).map((e) => e.message!);
-    const waitFor = async <T>(get: () => Promise<T>, done: (v: T) => boolean) => {
-      for (;;) {
-        const v = await get();
-        if (done(v)) return v;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const waitFor = <T>(get: () => Promise<T>, done: (v: T) => boolean) => eventually('the log', get, done);
     await waitFor(messages, (m) => m.includes('ready'));
     await kill();
     await writeFile(join(taskDir, 'volumes', 'v', 'go'), '');
@@ -242,13 +230,7 @@ describe('awslogs across a killed server', { skip: cannotRunTasks }, () => {
     const taskDir = join(dataDir, 'agent', 'tasks', taskId);
     const messages = async () =>
       (await allEvents(logs(), 'numbers', `default/kept/${taskId}`).catch(() => [])).map((e) => e.message!);
-    const waitFor = async <T>(get: () => Promise<T>, done: (v: T) => boolean) => {
-      for (;;) {
-        const v = await get();
-        if (done(v)) return v;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const waitFor = <T>(get: () => Promise<T>, done: (v: T) => boolean) => eventually('the log', get, done);
     await waitFor(messages, (m) => m.includes('ready'));
     await kill();
     await writeFile(join(taskDir, 'volumes', 'v', 'go'), '');

@@ -26,3 +26,19 @@ export async function allEvents(
     token = page.nextForwardToken;
   }
 }
+
+/** Polls `get` until `done` holds of what it returns, failing after `timeoutMs` with `what`. */
+export async function eventually<T>(
+  what: string,
+  get: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

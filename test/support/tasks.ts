@@ -145,8 +145,30 @@ export async function runTask(
       ...extra,
     }),
   );
-  if (!out.tasks?.[0]) throw new Error(`RunTask started nothing: ${JSON.stringify(out.failures)}`);
+  if (!out.tasks?.[0]) {
+    throw new Error(`RunTask started nothing: ${JSON.stringify(out.failures)}; ${await whatRuns(client)}`);
+  }
   return out.tasks[0];
+}
+
+/** What holds the host's capacity: the tasks not yet STOPPED, counted by cluster, group and status. */
+async function whatRuns(client: ECSClient): Promise<string> {
+  const counts = new Map<string, number>();
+  const { clusterArns = [] } = await client.send(new ListClustersCommand({}));
+  for (const cluster of clusterArns) {
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      const { taskArns = [] } = await client.send(
+        new ListTasksCommand({ cluster, desiredStatus, maxResults: 100 }),
+      );
+      if (taskArns.length === 0) continue;
+      const { tasks = [] } = await client.send(new DescribeTasksCommand({ cluster, tasks: taskArns }));
+      for (const t of tasks.filter((x) => x.lastStatus !== 'STOPPED')) {
+        const key = `${cluster.split('/').at(-1)} ${t.group} ${t.lastStatus}/${t.desiredStatus} cpu ${t.cpu}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return [...counts].map(([k, n]) => `${n} × ${k}`).join(', ') || 'no tasks';
 }
 
 /** Describes a task by ARN, in the cluster its ARN names. */

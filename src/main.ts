@@ -130,6 +130,8 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
           hostAddresses: {
             ensure: (ip) => hostAgent.ensureHostAddress(ip),
             remove: (ip) => hostAgent.removeHostAddress(ip),
+            openPort: (ip, port) => hostAgent.openLbListener({ address: ip, port }),
+            closePort: (ip, port) => hostAgent.closeLbListener({ address: ip, port }),
           },
         })
       : undefined;

@@ -30,7 +30,7 @@ import {
   TaskMetadataServer,
 } from './metadata/task-metadata-server.ts';
 import type { TaskMetadataSource } from './metadata/task-metadata-source.ts';
-import { type HostService, TaskNetwork } from './network/task-network.ts';
+import { type HostService, type LbListener, TaskNetwork } from './network/task-network.ts';
 import { WorkerRunner } from './process/worker-runner.ts';
 import { ContainerRuntime } from './runtime/container-runtime.ts';
 import { readNofileCeiling } from './runtime/read-nofile-ceiling.ts';
@@ -266,9 +266,22 @@ export class LocalAgent implements HostAgent {
     return this.#network.ensureHostAddress(ipv4);
   }
 
-  /** Takes a host service address off this host, with every service exposed at it. */
+  /** Takes a host service address off this host, with every service exposed and listener opened at it. */
   removeHostAddress(ipv4: string): Promise<void> {
     return this.#network.removeHostAddress(ipv4);
+  }
+
+  /**
+   * Lets tasks reach a load balancer listener at `listener.address:port` (TCP), a host address
+   * (ensureHostAddress) the server listens on; nothing else listening there is open to tasks.
+   */
+  openLbListener(listener: LbListener): Promise<void> {
+    return this.#network.openLbListener(listener);
+  }
+
+  /** Closes a load balancer listener to tasks' new connections. */
+  closeLbListener(listener: LbListener): Promise<void> {
+    return this.#network.closeLbListener(listener);
   }
 
   async #startMetadataEndpoint(source: TaskMetadataSource, log: Logger): Promise<void> {

@@ -17,8 +17,9 @@ export interface LocalLbDataPlaneOptions {
   /** Keeps the load balancers' DNS names in /etc/hosts. @default none: no names on the host */
   readonly hostsFile?: HostsFile;
   /**
-   * Puts each load balancer's task address on the host. @default none: load balancers listen
-   * on their loopback address only, which tasks cannot reach
+   * Puts each load balancer's task address on the host, and opens its listeners' ports there to
+   * tasks. @default none: load balancers listen on their loopback address only, which tasks
+   * cannot reach
    */
   readonly hostAddresses?: HostAddresses;
   /** @default Date.now */
@@ -31,9 +32,13 @@ export interface LocalLbDataPlaneOptions {
   readonly listenerGraceMs?: number;
 }
 
-type Listener =
+type Listener = (
   | { readonly kind: 'alb'; readonly plan: ListenerPlan; readonly runtime: AlbListener }
-  | { readonly kind: 'nlb'; readonly plan: ListenerPlan; readonly runtime: NlbListener };
+  | { readonly kind: 'nlb'; readonly plan: ListenerPlan; readonly runtime: NlbListener }
+) & {
+  /** Its port on the load balancer's task address is open to tasks. */
+  openToTasks: boolean;
+};
 
 interface LoadBalancerRuntime {
   plan: LoadBalancerPlan;
@@ -61,6 +66,8 @@ export class LocalLbDataPlane implements LbDataPlane {
   readonly #healthListeners = new Set<(targetGroupArn: string) => void>();
   readonly #unsupported = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Calls to hostAddresses run in the order made: a port closed is closed before it opens again. */
+  #hostQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(options: LocalLbDataPlaneOptions) {
@@ -212,26 +219,28 @@ export class LocalLbDataPlane implements LbDataPlane {
         continue;
       }
       ports.add(listener.port);
-      const running = lb.listeners.get(listener.port);
+      let running = lb.listeners.get(listener.port);
       if (running !== undefined && running.kind === kind) {
         this.#configure(running, plan, listener);
-        continue;
-      }
-      if (running !== undefined) {
+      } else {
         // Another protocol on the same port: the old listener lets go of the port at once.
-        lb.listeners.delete(listener.port);
-        void closeListener(running, this.#graceMs());
+        if (running !== undefined) void this.#unbind(lb, listener.port, running, this.#graceMs());
+        try {
+          running = await this.#bind(kind, plan, listener, lb.addresses);
+        } catch (error) {
+          errors.push(error);
+          continue;
+        }
+        lb.listeners.set(listener.port, running);
       }
       try {
-        lb.listeners.set(listener.port, await this.#bind(kind, plan, listener, lb.addresses));
+        await this.#openToTasks(lb, running);
       } catch (error) {
         errors.push(error);
       }
     }
     for (const [port, running] of lb.listeners) {
-      if (ports.has(port)) continue;
-      lb.listeners.delete(port);
-      void closeListener(running, this.#graceMs());
+      if (!ports.has(port)) void this.#unbind(lb, port, running, this.#graceMs());
     }
   }
 
@@ -244,11 +253,35 @@ export class LocalLbDataPlane implements LbDataPlane {
     if (kind === 'alb') {
       const runtime = new AlbListener(this.#services, this.#albConfig(lb, plan));
       await runtime.listen(addresses);
-      return { kind, plan, runtime };
+      return { kind, plan, runtime, openToTasks: false };
     }
     const runtime = new NlbListener(this.#services, this.#nlbConfig(plan));
     await runtime.listen(addresses);
-    return { kind, plan, runtime };
+    return { kind, plan, runtime, openToTasks: false };
+  }
+
+  /** Opens a bound listener's port on the task address to tasks; the next apply retries a failure. */
+  async #openToTasks(lb: LoadBalancerRuntime, listener: Listener): Promise<void> {
+    const address = lb.taskAddress;
+    if (address === undefined || listener.openToTasks) return;
+    await this.#host((host) => host.openPort(address, listener.plan.port));
+    listener.openToTasks = true;
+  }
+
+  /**
+   * Unbinds a listener at once and closes its port to tasks (their connections go on, as on the
+   * loopback address); resolves once its connections have finished, within `graceMs`.
+   */
+  async #unbind(lb: LoadBalancerRuntime, port: number, listener: Listener, graceMs: number): Promise<void> {
+    lb.listeners.delete(port);
+    const address = lb.taskAddress;
+    const closed =
+      address === undefined
+        ? undefined
+        : this.#host((host) => host.closePort(address, port)).catch((err: unknown) => {
+            this.#options.log.warn({ err, address, port }, 'could not close a load balancer port to tasks');
+          });
+    await Promise.all([closeListener(listener, graceMs), closed]);
   }
 
   #configure(listener: Listener, lb: LoadBalancerPlan, plan: ListenerPlan): void {
@@ -277,7 +310,7 @@ export class LocalLbDataPlane implements LbDataPlane {
     const taken = new Set<string>();
     for (const lb of this.#balancers.values()) if (lb.taskAddress) taken.add(lb.taskAddress);
     const address = taskAddressFor(arn, taken);
-    await hostAddresses.ensure(address);
+    await this.#host((host) => host.ensure(address));
     return address;
   }
 
@@ -290,14 +323,12 @@ export class LocalLbDataPlane implements LbDataPlane {
    * then its task address leaves the host (unless a load balancer took it again meanwhile).
    */
   async #removeBalancer(lb: LoadBalancerRuntime, graceMs: number): Promise<void> {
-    const closing = [...lb.listeners.values()].map((l) => closeListener(l, graceMs));
-    lb.listeners.clear();
-    await Promise.all(closing);
+    await Promise.all([...lb.listeners].map(([port, l]) => this.#unbind(lb, port, l, graceMs)));
     const address = lb.taskAddress;
     if (address === undefined) return;
     for (const other of this.#balancers.values()) if (other.taskAddress === address) return;
     try {
-      await this.#options.hostAddresses?.remove(address);
+      await this.#host((host) => host.remove(address));
     } catch (err) {
       this.#options.log.warn({ err, address }, 'could not remove a load balancer task address');
     }
@@ -311,6 +342,14 @@ export class LocalLbDataPlane implements LbDataPlane {
         this.#options.log.error({ err }, 'health change listener failed');
       }
     }
+  }
+
+  #host(call: (host: HostAddresses) => Promise<void>): Promise<void> {
+    const host = this.#options.hostAddresses;
+    if (host === undefined) return Promise.resolve();
+    const result = this.#hostQueue.then(() => call(host));
+    this.#hostQueue = result.catch(() => {});
+    return result;
   }
 
   #serialized<T>(work: () => Promise<T>): Promise<T> {

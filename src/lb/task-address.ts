@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
 
-/** Puts addresses on the host's `lo` and lets tasks reach them (agent/'s TaskNetwork does it). */
+/**
+ * Puts load balancers' task addresses on the host and lets tasks reach the listeners bound there,
+ * those alone (agent/'s TaskNetwork does it).
+ */
 export interface HostAddresses {
   ensure(ipv4: string): Promise<void>;
+  /** Takes the address off the host, with every port opened at it. */
   remove(ipv4: string): Promise<void>;
+  /** Lets tasks connect to a listener bound at `ipv4:port` (TCP). */
+  openPort(ipv4: string, port: number): Promise<void>;
+  /** Stops tasks' new connections to `ipv4:port`; those they have go on. */
+  closePort(ipv4: string, port: number): Promise<void>;
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import type { NetworkInventory } from '../../src/agent/network/host-inventory.ts';
 import { TaskNetwork } from '../../src/agent/network/task-network.ts';
 import { LbDnsServer } from '../../src/lb/lb-dns-server.ts';
 import { taskAddressFor } from '../../src/lb/task-address.ts';
@@ -57,6 +58,8 @@ test('real tasks running busybox httpd behind an ALB: reached from the host, and
   const hostAddresses = {
     ensure: (ip: string) => network.ensureHostAddress(ip),
     remove: (ip: string) => network.removeHostAddress(ip),
+    openPort: (ip: string, port: number) => network.openLbListener({ address: ip, port }),
+    closePort: (ip: string, port: number) => network.closeLbListener({ address: ip, port }),
   };
   const dp = dataPlane(t, { hostAddresses });
   const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/httpd/1';
@@ -92,11 +95,13 @@ test('real tasks running busybox httpd behind an ALB: reached from the host, and
   t.after(() => network.removeHostAddress(dnsAddress));
   const dns = await LbDnsServer.start({
     address: dnsAddress,
-    port: 53,
+    port: 0,
     lookup: (name) => dp.lookupForTasks(name),
     log: silent,
   });
   t.after(() => dns.close());
+  // As the server's own (src/lb/task-dns.ts): tasks' port 53 is mapped onto the port it took.
+  await network.exposeHostService({ address: dnsAddress, port: 53, protocol: 'udp', listenPort: dns.port });
   const netns = network.netnsPath(running[0]!.taskArn!.split('/').at(-1)!);
   const inTask = (...args: string[]) =>
     run('nsenter', [`--net=${netns}`, 'busybox', ...args], { timeout: 20_000 });
@@ -110,4 +115,31 @@ test('real tasks running busybox httpd behind an ALB: reached from the host, and
     () => 'unreachable',
   );
   assert.equal(loopback, 'unreachable');
+  // Tasks reach the ports of its listeners at its task address, nothing else there.
+  assert.deepEqual(listenersAt(await network.list(), taskAddress), [{ address: taskAddress, port }]);
+
+  // The listener moves to another port: the old one closes to tasks, the new one opens.
+  const moved = port + 1; // freeListenerAddress picks ports below 60_000
+  await dp.apply({
+    targetGroups: [
+      targetGroup(
+        TG,
+        ips.map((id) => ({ id, port: 8080 })),
+      ),
+    ],
+    loadBalancers: [{ ...lb, listeners: [httpListener(moved, [rule('default', [], forward(TG))])] }],
+  });
+  assert.deepEqual(listenersAt(await network.list(), taskAddress), [{ address: taskAddress, port: moved }]);
+  const { stdout: again } = await inTask('wget', '-qO-', `http://${taskAddress}:${moved}/`);
+  assert.match(again, /^hello from /);
+
+  // Closed, the data plane leaves neither the address nor a listener open to tasks.
+  await dp.close();
+  const after = await network.list();
+  assert.deepEqual(listenersAt(after, taskAddress), []);
+  assert.ok(!after.hostAddresses.includes(taskAddress), after.hostAddresses.join(', '));
 });
+
+function listenersAt(inventory: NetworkInventory, address: string) {
+  return inventory.nft.lbListeners.filter((listener) => listener.address === address);
+}

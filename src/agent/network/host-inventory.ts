@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { LinkAlias, SubnetAlias, TaskAlias } from './link-alias.ts';
 import { parseLinkAlias } from './link-alias.ts';
 import type { NetworkNames } from './network-names.ts';
-import type { HostServiceElement, RulesetSet } from './nft-ruleset.ts';
+import type { HostServiceElement, LbListenerElement, RulesetSet } from './nft-ruleset.ts';
 
 /** A subnet bridge found on the host. */
 export interface SubnetState {
@@ -48,6 +48,8 @@ export interface NetworkInventory {
     readonly sets: Readonly<Partial<Record<RulesetSet, readonly string[]>>>;
     /** The `host_services` map: which listen port serves tasks' traffic to each address and port. */
     readonly hostServices: readonly HostServiceElement[];
+    /** The `lb_listeners` set: the load balancer listeners tasks may reach. */
+    readonly lbListeners: readonly LbListenerElement[];
   };
 }
 
@@ -145,6 +147,7 @@ export function buildInventory({
       table: nftObjects !== undefined,
       sets: nftSets(nftObjects ?? []),
       hostServices: hostServices(nftObjects ?? []),
+      lbListeners: lbListeners(nftObjects ?? []),
     },
   };
 }
@@ -202,6 +205,22 @@ function hostServices(objects: readonly unknown[]): HostServiceElement[] {
       port: key.concat[2],
       listenPort: value.concat[1],
     }));
+  }
+  return [];
+}
+
+const ListenerSet = z.object({
+  set: z.object({
+    name: z.literal('lb_listeners'),
+    elem: z.array(z.object({ concat: z.tuple([z.string(), z.number()]) })).optional(),
+  }),
+});
+
+function lbListeners(objects: readonly unknown[]): LbListenerElement[] {
+  for (const object of objects) {
+    const parsed = ListenerSet.safeParse(object);
+    if (!parsed.success) continue;
+    return (parsed.data.set.elem ?? []).map(({ concat: [address, port] }) => ({ address, port }));
   }
   return [];
 }

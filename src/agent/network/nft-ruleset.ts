@@ -1,8 +1,8 @@
 /**
  * The nftables scripts neargate applies. Everything lives in two tables of its own (`ip <table>`
  * for filtering and NAT, `bridge <table>` to tag public-IP tasks), so the host's other rules are
- * never flushed. Subnets, VPCs and host services are set and map elements; no rule changes per
- * subnet, task or service.
+ * never flushed. Subnets, VPCs, host services and load balancer listeners are set and map
+ * elements; no rule changes per subnet, task, service or listener.
  */
 
 export interface RulesetOptions {
@@ -23,6 +23,8 @@ const SETS = {
   vpc_internal: 'type ipv4_addr . ipv4_addr; flags interval;',
   nat_subnets: 'type ipv4_addr; flags interval;',
   host_addrs: 'type ipv4_addr;',
+  /** The `address . port` pairs load balancers listen on for tasks (TCP): see LbListenerElement. */
+  lb_listeners: 'type ipv4_addr . inet_service;',
 } as const;
 
 export type RulesetSet = keyof typeof SETS;
@@ -45,10 +47,13 @@ export interface HostServiceElement {
 }
 
 /**
- * Where load balancers take the addresses tasks reach them at (TASK_ADDRESS_BLOCK of
- * src/lb/task-address.ts): host addresses of this block take tasks' traffic on any port.
+ * A load balancer listener as the `lb_listeners` set holds it: tasks reach `address:port` (TCP)
+ * directly, with no DNAT, as the load balancer binds its listener on a task address of its own.
  */
-export const LOAD_BALANCER_BLOCK = '169.254.128.0/17';
+export interface LbListenerElement {
+  readonly address: string;
+  readonly port: number;
+}
 
 /**
  * Creates the tables, sets and chains if missing and rewrites the rules, in one transaction. Safe
@@ -95,9 +100,9 @@ export function baseRulesetScript({ table, taskPorts, egressGroup, egressMark }:
       'task_to_host',
       'ct status dnat ip daddr @host_addrs accept comment "host services (metadata endpoint)"',
     ],
-    // Load balancers listen on addresses of their own in this block (src/lb/task-address.ts):
-    // tasks reach their listeners directly, with no DNAT.
-    ['task_to_host', `ip daddr ${LOAD_BALANCER_BLOCK} ip daddr @host_addrs accept comment "load balancers"`],
+    // Load balancers listen on task addresses of their own (src/lb/task-address.ts): tasks reach
+    // the ports of their listeners directly, with no DNAT, and nothing else at those addresses.
+    ['task_to_host', 'ip daddr . tcp dport @lb_listeners accept comment "load balancer listeners"'],
     ['task_to_host', `${hasEgressMark} accept`],
     ['task_to_host', 'ip saddr @nat_subnets accept'],
     ['task_to_host', 'counter drop comment "host addresses outside the VPC"'],
@@ -205,6 +210,21 @@ export function unexposeServiceScript(
 /** Empties the service map: servers map their services again as they start. */
 export function flushServicesScript(table: string): string {
   return `flush map ip ${table} host_services\n`;
+}
+
+/** Lets tasks reach a load balancer listener (add), or stops it (remove); either is a no-op when done. */
+export function lbListenerScript(table: string, op: 'add' | 'remove', listener: LbListenerElement): string {
+  const value = `${listener.address} . ${listener.port}`;
+  const lines =
+    op === 'add'
+      ? [element('add', table, 'lb_listeners', value)]
+      : removeElement(table, 'lb_listeners', value);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Empties the load balancer listeners: servers open theirs again as their data plane binds them. */
+export function flushLbListenersScript(table: string): string {
+  return `flush set ip ${table} lb_listeners\n`;
 }
 
 function serviceKey(service: Omit<HostServiceElement, 'listenPort'>): string {

@@ -22,9 +22,12 @@ import {
   baseRulesetScript,
   deleteTablesScript,
   exposeServiceScript,
+  flushLbListenersScript,
   flushServicesScript,
   type HostServiceElement,
   hostAddressScript,
+  type LbListenerElement,
+  lbListenerScript,
   removeSubnetScript,
   taskPortScript,
   unexposeServiceScript,
@@ -67,6 +70,12 @@ export interface TaskNetworkOptions {
  */
 export type HostService = HostServiceElement;
 
+/**
+ * A load balancer listener that tasks reach at `address:port` (TCP), where the server listens:
+ * the address is a host address of its own (ensureHostAddress), so it needs no DNAT.
+ */
+export type LbListener = LbListenerElement;
+
 /** A subnet as realised on the host. */
 export interface SubnetInfo {
   readonly subnetId: string;
@@ -99,6 +108,8 @@ export class TaskNetwork {
   readonly #tasks: TaskNamespaces;
   /** The services this instance exposes, by key, so restore() maps them again. */
   readonly #services = new Map<string, HostService>();
+  /** The load balancer listeners this instance opened, by key, so restore() opens them again. */
+  readonly #lbListeners = new Map<string, LbListener>();
 
   constructor(options: TaskNetworkOptions = {}) {
     this.names = new NetworkNames(options.prefix);
@@ -251,10 +262,12 @@ export class TaskNetwork {
     await this.#nft.apply(hostAddressScript(this.names.table, 'add', ipv4), options);
   }
 
-  /** Removes a host service address, and every service exposed at it. */
+  /** Removes a host service address, and every service exposed and listener opened at it. */
   async removeHostAddress(ipv4: string, options: CallOptions = {}): Promise<void> {
     checkHostAddress(ipv4);
     for (const [key, service] of this.#services) if (service.address === ipv4) this.#services.delete(key);
+    for (const [key, listener] of this.#lbListeners)
+      if (listener.address === ipv4) this.#lbListeners.delete(key);
     const inventory = await this.list(options);
     if (inventory.hostAddresses.includes(ipv4)) {
       await this.#ip.batch([`addr del ${ipv4}/32 dev ${this.names.hostLink}`], options);
@@ -264,7 +277,14 @@ export class TaskNetwork {
         .filter((service) => service.address === ipv4)
         .map((service) => unexposeServiceScript(this.names.table, service, true))
         .join('');
-      await this.#nft.apply(script + hostAddressScript(this.names.table, 'remove', ipv4), options);
+      const listeners = inventory.nft.lbListeners
+        .filter((listener) => listener.address === ipv4)
+        .map((listener) => lbListenerScript(this.names.table, 'remove', listener))
+        .join('');
+      await this.#nft.apply(
+        script + listeners + hostAddressScript(this.names.table, 'remove', ipv4),
+        options,
+      );
     }
   }
 
@@ -297,9 +317,36 @@ export class TaskNetwork {
   }
 
   /**
+   * Lets tasks of this prefix reach a load balancer listener at `listener.address:port` (TCP),
+   * and nothing else there that a listener did not open. The server should already listen there,
+   * on a host address (ensureHostAddress).
+   */
+  async openLbListener(listener: LbListener, options: CallOptions = {}): Promise<void> {
+    checkLbListener(listener);
+    await this.#ensureBase();
+    this.#lbListeners.set(lbListenerKey(listener), listener);
+    await this.#serialized(() =>
+      this.#nft.apply(lbListenerScript(this.names.table, 'add', listener), options),
+    );
+  }
+
+  /** Stops tasks' new connections to a load balancer listener; those it has go on. */
+  async closeLbListener(listener: LbListener, options: CallOptions = {}): Promise<void> {
+    checkLbListener(listener);
+    this.#lbListeners.delete(lbListenerKey(listener));
+    await this.#serialized(() =>
+      this.#nft.apply(lbListenerScript(this.names.table, 'remove', listener), options),
+    ).catch((error: unknown) => {
+      // After a teardown or `nft flush ruleset` there is nothing to close.
+      if (!isMissingTable(error)) throw error;
+    });
+  }
+
+  /**
    * Re-applies sysctls, the base ruleset, every subnet and host address found on the host, and the
-   * services this instance exposes (a new agent's servers expose theirs again as they start: the
-   * listen ports of an earlier process are dropped). For agent start, and for when
+   * services and load balancer listeners this instance opened (a new agent's servers expose and
+   * open theirs again as they start: the listen ports and listeners of an earlier process are
+   * dropped). For agent start, and for when
    * `list().nft.table` is false because something ran `nft flush ruleset` (a firewall reload
    * does): until then tasks keep running without VPC isolation, NAT or host services.
    */
@@ -315,6 +362,7 @@ export class TaskNetwork {
     }
     await this.#ensureBase();
     const services = [...this.#services.values()];
+    const listeners = [...this.#lbListeners.values()];
     const script = [
       ...inventory.tasks.flatMap((task) =>
         task.hostVeth && task.eni
@@ -330,6 +378,8 @@ export class TaskNetwork {
       ...inventory.hostAddresses.map((address) => hostAddressScript(this.names.table, 'add', address)),
       flushServicesScript(this.names.table),
       ...services.map((service) => exposeServiceScript(this.names.table, service, undefined)),
+      flushLbListenersScript(this.names.table),
+      ...listeners.map((listener) => lbListenerScript(this.names.table, 'add', listener)),
     ].join('');
     await this.#serialized(() => this.#nft.apply(script, options));
     return inventory;
@@ -382,6 +432,7 @@ export class TaskNetwork {
       await this.#nft.apply(deleteTablesScript(this.names.table), options);
       this.#ensured.clear();
       this.#services.clear();
+      this.#lbListeners.clear();
       this.#base = undefined;
     });
   }
@@ -496,11 +547,7 @@ function checkHostAddress(ipv4: string): void {
 
 function checkHostService(service: HostService): void {
   checkHostAddress(service.address);
-  for (const port of [service.port, service.listenPort]) {
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-      throw new NetworkError('InvalidSpec', `Invalid port '${port}'`, { port });
-    }
-  }
+  for (const port of [service.port, service.listenPort]) checkPort(port);
   if (service.protocol !== 'tcp' && service.protocol !== 'udp') {
     throw new NetworkError('InvalidSpec', `Invalid protocol '${String(service.protocol)}'`, {
       protocol: service.protocol,
@@ -508,4 +555,16 @@ function checkHostService(service: HostService): void {
   }
 }
 
+function checkLbListener(listener: LbListener): void {
+  checkHostAddress(listener.address);
+  checkPort(listener.port);
+}
+
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new NetworkError('InvalidSpec', `Invalid port '${port}'`, { port });
+  }
+}
+
 const serviceKey = (s: Omit<HostService, 'listenPort'>) => `${s.address} ${s.protocol} ${s.port}`;
+const lbListenerKey = (l: LbListener) => `${l.address} ${l.port}`;

@@ -59,6 +59,13 @@ describe('buildInventory', () => {
     },
     { set: { name: 'vpc_internal' } },
     {
+      set: {
+        name: 'lb_listeners',
+        type: ['ipv4_addr', 'inet_service'],
+        elem: [{ concat: ['169.254.130.7', 80] }, { concat: ['169.254.130.7', 8080] }],
+      },
+    },
+    {
       map: {
         name: 'host_services',
         type: ['ipv4_addr', 'inet_proto', 'inet_service'],
@@ -112,10 +119,19 @@ describe('buildInventory', () => {
     assert.deepEqual(inventory.hostAddresses, ['169.254.170.2', '169.254.169.253']);
     assert.deepEqual(inventory.nft, {
       table: true,
-      sets: { bridges: [bridge], bridge_subnets: [`${bridge} . 10.9.1.0/24`], vpc_internal: [] },
+      sets: {
+        bridges: [bridge],
+        bridge_subnets: [`${bridge} . 10.9.1.0/24`],
+        vpc_internal: [],
+        lb_listeners: ['169.254.130.7 . 80', '169.254.130.7 . 8080'],
+      },
       hostServices: [
         { address: '169.254.169.253', protocol: 'udp', port: 53, listenPort: 40_001 },
         { address: '169.254.170.2', protocol: 'tcp', port: 80, listenPort: 40_000 },
+      ],
+      lbListeners: [
+        { address: '169.254.130.7', port: 80 },
+        { address: '169.254.130.7', port: 8080 },
       ],
     });
   });
@@ -128,7 +144,7 @@ describe('buildInventory', () => {
       netnsNames: [],
       nftObjects: undefined,
     });
-    assert.deepEqual(inventory.nft, { table: false, sets: {}, hostServices: [] });
+    assert.deepEqual(inventory.nft, { table: false, sets: {}, hostServices: [], lbListeners: [] });
     assert.equal(inventory.hostLink, undefined);
   });
 });

@@ -27,6 +27,8 @@ const subnetA2: SubnetSpec = { ...vpcA, subnetId: 'subnet-nta-a2', cidr: '10.231
 const subnetB1: SubnetSpec = { ...vpcB, subnetId: 'subnet-nta-b1', cidr: '10.232.1.0/24' };
 const hostPort = 18_231;
 const hostServiceAddress = '169.254.170.231';
+/** A load balancer's task address, from the block they take theirs from (src/lb/task-address.ts). */
+const lbAddress = '169.254.200.231';
 
 describe('TaskNetwork on a real host', { skip: hostTestSkipReason() }, () => {
   const network = new TaskNetwork({ prefix, egressGroup: 0x6e01, egressMark: 0x0200_0000 });
@@ -203,6 +205,49 @@ describe('TaskNetwork on a real host', { skip: hostTestSkipReason() }, () => {
     assert.deepEqual((await network.list()).nft.hostServices, []);
   });
 
+  it('lets tasks reach the load balancer listeners opened for them, only those and only while open', async () => {
+    const listenerPort = 18_236;
+    const everywherePort = 18_238;
+    await network.ensureHostAddress(lbAddress);
+    await network.ensureHostAddress(hostServiceAddress);
+    await processes.httpd(undefined, `${lbAddress}:${listenerPort}`, 'listener');
+    await processes.httpd(undefined, `${lbAddress}:${listenerPort + 1}`, 'another port');
+    // As sshd does: on every address of the host, the host service and load balancer ones too.
+    await processes.httpd(undefined, `0.0.0.0:${everywherePort}`, 'everywhere');
+    await waitFor(
+      'the listeners',
+      async () =>
+        (await hostGet(`http://${lbAddress}:${listenerPort}/`)) === 'listener' &&
+        (await hostGet(`http://${lbAddress}:${listenerPort + 1}/`)) === 'another port' &&
+        (await hostGet(`http://${lbAddress}:${everywherePort}/`)) === 'everywhere',
+    );
+    const listener = { address: lbAddress, port: listenerPort };
+    const url = `http://${lbAddress}:${listenerPort}/cgi-bin/whoami`;
+    const unreached = async (what: string, target: string) => {
+      const result = await wgetIn(task('a1').netnsName, target);
+      assert.notEqual(result.code, 0, `${what} answered: ${result.stdout}`);
+    };
+    await unreached('a listener not opened', url);
+
+    await network.openLbListener(listener);
+    await network.openLbListener(listener); // opening again changes nothing
+    // A task without egress reaches it, directly: its own IP is the source.
+    const reached = await wgetIn(task('a1').netnsName, url);
+    assert.equal(reached.stdout, task('a1').ipv4, reached.stderr);
+    await unreached('another port of the address', `http://${lbAddress}:${listenerPort + 1}/`);
+    await unreached('a server on every address', `http://${lbAddress}:${everywherePort}/`);
+    await unreached(
+      'that server at a host service address',
+      `http://${hostServiceAddress}:${everywherePort}/`,
+    );
+    assert.deepEqual((await network.list()).nft.lbListeners, [listener]);
+
+    await network.closeLbListener(listener);
+    await network.closeLbListener(listener); // closing what is closed is not an error
+    await unreached('a closed listener', url);
+    assert.deepEqual((await network.list()).nft.lbListeners, []);
+  });
+
   it('maps UDP host services too (a DNS server for tasks)', async () => {
     const server = createSocket('udp4');
     const seen: string[] = [];
@@ -223,14 +268,21 @@ describe('TaskNetwork on a real host', { skip: hostTestSkipReason() }, () => {
     }
   });
 
-  it('restores what a flush removed: host addresses and the services this instance exposes', async () => {
+  it('restores what a flush removed: host addresses, and the services and listeners this instance opened', async () => {
     const listenPort = 18_234;
+    const listener = { address: lbAddress, port: 18_239 };
+    await network.ensureHostAddress(lbAddress);
     await processes.httpd(undefined, `${hostServiceAddress}:${listenPort}`, 'restored');
+    await processes.httpd(undefined, `${lbAddress}:${listener.port}`, 'restored listener');
     await waitFor(
-      'the restored service',
-      async () => (await hostGet(`http://${hostServiceAddress}:${listenPort}/`)) === 'restored',
+      'the restored service and listener',
+      async () =>
+        (await hostGet(`http://${hostServiceAddress}:${listenPort}/`)) === 'restored' &&
+        (await hostGet(`http://${lbAddress}:${listener.port}/`)) === 'restored listener',
     );
     await network.exposeHostService({ address: hostServiceAddress, port: 80, protocol: 'tcp', listenPort });
+    await network.openLbListener(listener);
+    const listenerUrl = `http://${lbAddress}:${listener.port}/`;
     // What a firewall reload does: both tables gone, with every element.
     await run('nft', ['delete', 'table', 'ip', network.names.table]);
     await run('nft', ['delete', 'table', 'bridge', network.names.table]);
@@ -238,12 +290,43 @@ describe('TaskNetwork on a real host', { skip: hostTestSkipReason() }, () => {
     await network.restore();
     const result = await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`);
     assert.equal(result.stdout, 'restored', result.stderr);
+    const toListener = await wgetIn(task('a1').netnsName, listenerUrl);
+    assert.equal(toListener.stdout, 'restored listener', toListener.stderr);
+    assert.deepEqual((await network.list()).nft.lbListeners, [listener]);
     // A restored VPC still isolates: the base ruleset and subnets came back too.
     assert.notEqual((await wgetIn(task('b1').netnsName, `http://${task('a1').ipv4}/`)).code, 0);
     await network.removeHostAddress(hostServiceAddress);
+    await network.removeHostAddress(lbAddress);
     assert.notEqual((await wgetIn(task('a1').netnsName, `http://${hostServiceAddress}/`)).code, 0);
     const inventory = await network.list();
-    assert.deepEqual([inventory.hostAddresses, inventory.nft.hostServices], [[], []]);
+    assert.deepEqual(
+      [inventory.hostAddresses, inventory.nft.hostServices, inventory.nft.lbListeners],
+      [[], [], []],
+    );
+  });
+
+  it('lets an agent of the next server process drop the listeners and services the last one left', async () => {
+    const listener = { address: lbAddress, port: 18_240 };
+    const listenerUrl = `http://${lbAddress}:${listener.port}/`;
+    await network.ensureHostAddress(lbAddress);
+    await processes.httpd(undefined, `${lbAddress}:${listener.port}`, 'left behind');
+    await waitFor('the listener', async () => (await hostGet(listenerUrl)) === 'left behind');
+    await network.openLbListener(listener);
+    assert.equal((await wgetIn(task('a1').netnsName, listenerUrl)).stdout, 'left behind');
+
+    // The same prefix, as the next server's agent makes it: the last one's elements go at its start.
+    const successor = new TaskNetwork({ prefix, egressGroup: 0x6e01, egressMark: 0x0200_0000 });
+    const found = await successor.restore();
+    assert.deepEqual(found.nft.lbListeners, [listener]);
+    const inventory = await successor.list();
+    assert.deepEqual([inventory.nft.lbListeners, inventory.nft.hostServices], [[], []]);
+    assert.ok(inventory.hostAddresses.includes(lbAddress));
+    assert.notEqual((await wgetIn(task('a1').netnsName, listenerUrl)).code, 0);
+    // Its data plane opens the listeners it binds again.
+    await successor.openLbListener(listener);
+    assert.equal((await wgetIn(task('a1').netnsName, listenerUrl)).stdout, 'left behind');
+    await successor.removeHostAddress(lbAddress);
+    assert.deepEqual((await successor.list()).nft.lbListeners, []);
   });
 
   it('lets no task send as another of its subnet: not with its address, nor with its MAC too', async () => {

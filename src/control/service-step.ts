@@ -13,6 +13,7 @@ import {
   schedulerStopReason,
   serviceEvent,
 } from '../core/ecs/service-events.ts';
+import { throttleWaitMs } from '../core/ecs/service-throttle.ts';
 import type { TaskDefinition } from '../core/ecs/task-definition.ts';
 import { PENDING_STATES, StopCode } from '../core/ecs/task-status.ts';
 import { epochSeconds } from '../core/wire.ts';
@@ -123,11 +124,11 @@ export async function serviceStep(
   const primaryHealthy = live.some((t) => t.startedBy === primary?.id && classes.get(t.id) === 'healthy');
   if (failedToStart > 0) {
     state.consecutiveFailures += failedToStart;
-    if (state.consecutiveFailures >= 2) {
-      const wait = Math.min(
-        policy.throttleMaxMs,
-        policy.throttleBaseMs * 2 ** (state.consecutiveFailures - 2),
-      );
+    const wait = throttleWaitMs(state.consecutiveFailures, {
+      baseMs: policy.throttleBaseMs,
+      maxMs: policy.throttleMaxMs,
+    });
+    if (wait !== undefined) {
       state.throttledUntil = now + wait;
       if (state.unableSaidAt === undefined || now - state.unableSaidAt >= EVENT_REPEAT_MS) {
         events.push(serviceEvent.unableToStart(name));

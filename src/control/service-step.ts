@@ -298,12 +298,14 @@ export async function serviceStep(
     current.doc.finishedAt = now;
     dirty.add(current);
     events.push(serviceEvent.deploymentCompleted(name, current.id));
-    // The deployment it rolled back from is now rolled back.
-    for (const d of await deploymentsOf(tx, lc.scope, svc.cluster, name, { includeInactive: true })) {
+    // The deployment it rolled back from is now rolled back. It may be one this look changed
+    // (failed, or retired): that copy is the one written at the end, so it is the one to mark.
+    for (const stored of await deploymentsOf(tx, lc.scope, svc.cluster, name, { includeInactive: true })) {
+      const d = deployments.find((x) => x.id === stored.id) ?? stored;
       if (d.doc.deploymentStatus === 'ROLLBACK_IN_PROGRESS') {
         d.doc.deploymentStatus = 'ROLLBACK_SUCCESSFUL';
         d.doc.finishedAt = now;
-        await putDeployment(tx, { ...d, updatedAt: now });
+        dirty.add(d);
       }
     }
   }

@@ -87,15 +87,17 @@ export async function serviceStep(
   const countedThrough = svc.state.countedThrough ?? svc.createdAt;
   const all = await tasksOfService(tx, lc.scope, svc.cluster, name, countedThrough - COUNT_MARGIN_MS);
   const live = all.filter((t) => t.lastStatus !== 'STOPPED' && t.desiredStatus === 'RUNNING');
-  const stopped = all.filter((t) => t.lastStatus === 'STOPPED');
+  // A task's failure is known once it is told to stop, so it counts from then on, not once it is
+  // STOPPED: the throttle and the breaker then act before its replacement is launched.
+  const ended = all.filter((t) => t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED');
   const dirty = new Set<DeploymentRecord>();
   const state = { ...svc.state };
   const desired = svc.status === 'DRAINING' ? 0 : svc.config.desiredCount;
 
-  // 1. Count the failures of tasks that stopped, once each.
+  // 1. Count the failures of tasks that stopped or are stopping, once each.
   let failedToStart = 0;
   for (const d of deployments) {
-    for (const t of stopped) {
+    for (const t of ended) {
       if (t.startedBy !== d.id || d.doc.countedTasks.includes(t.id)) continue;
       d.doc.countedTasks = [...d.doc.countedTasks, t.id].slice(-COUNTED_KEPT);
       dirty.add(d);

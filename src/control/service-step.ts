@@ -13,6 +13,7 @@ import {
   schedulerStopReason,
   serviceEvent,
 } from '../core/ecs/service-events.ts';
+import { throttleWaitMs } from '../core/ecs/service-throttle.ts';
 import type { TaskDefinition } from '../core/ecs/task-definition.ts';
 import { PENDING_STATES, StopCode } from '../core/ecs/task-status.ts';
 import { epochSeconds } from '../core/wire.ts';
@@ -86,15 +87,17 @@ export async function serviceStep(
   const countedThrough = svc.state.countedThrough ?? svc.createdAt;
   const all = await tasksOfService(tx, lc.scope, svc.cluster, name, countedThrough - COUNT_MARGIN_MS);
   const live = all.filter((t) => t.lastStatus !== 'STOPPED' && t.desiredStatus === 'RUNNING');
-  const stopped = all.filter((t) => t.lastStatus === 'STOPPED');
+  // A task's failure is known once it is told to stop, so it counts from then on, not once it is
+  // STOPPED: the throttle and the breaker then act before its replacement is launched.
+  const ended = all.filter((t) => t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED');
   const dirty = new Set<DeploymentRecord>();
   const state = { ...svc.state };
   const desired = svc.status === 'DRAINING' ? 0 : svc.config.desiredCount;
 
-  // 1. Count the failures of tasks that stopped, once each.
+  // 1. Count the failures of tasks that stopped or are stopping, once each.
   let failedToStart = 0;
   for (const d of deployments) {
-    for (const t of stopped) {
+    for (const t of ended) {
       if (t.startedBy !== d.id || d.doc.countedTasks.includes(t.id)) continue;
       d.doc.countedTasks = [...d.doc.countedTasks, t.id].slice(-COUNTED_KEPT);
       dirty.add(d);
@@ -123,11 +126,11 @@ export async function serviceStep(
   const primaryHealthy = live.some((t) => t.startedBy === primary?.id && classes.get(t.id) === 'healthy');
   if (failedToStart > 0) {
     state.consecutiveFailures += failedToStart;
-    if (state.consecutiveFailures >= 2) {
-      const wait = Math.min(
-        policy.throttleMaxMs,
-        policy.throttleBaseMs * 2 ** (state.consecutiveFailures - 2),
-      );
+    const wait = throttleWaitMs(state.consecutiveFailures, {
+      baseMs: policy.throttleBaseMs,
+      maxMs: policy.throttleMaxMs,
+    });
+    if (wait !== undefined) {
       state.throttledUntil = now + wait;
       if (state.unableSaidAt === undefined || now - state.unableSaidAt >= EVENT_REPEAT_MS) {
         events.push(serviceEvent.unableToStart(name));
@@ -297,12 +300,14 @@ export async function serviceStep(
     current.doc.finishedAt = now;
     dirty.add(current);
     events.push(serviceEvent.deploymentCompleted(name, current.id));
-    // The deployment it rolled back from is now rolled back.
-    for (const d of await deploymentsOf(tx, lc.scope, svc.cluster, name, { includeInactive: true })) {
+    // The deployment it rolled back from is now rolled back. It may be one this look changed
+    // (failed, or retired): that copy is the one written at the end, so it is the one to mark.
+    for (const stored of await deploymentsOf(tx, lc.scope, svc.cluster, name, { includeInactive: true })) {
+      const d = deployments.find((x) => x.id === stored.id) ?? stored;
       if (d.doc.deploymentStatus === 'ROLLBACK_IN_PROGRESS') {
         d.doc.deploymentStatus = 'ROLLBACK_SUCCESSFUL';
         d.doc.finishedAt = now;
-        await putDeployment(tx, { ...d, updatedAt: now });
+        dirty.add(d);
       }
     }
   }

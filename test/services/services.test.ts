@@ -30,6 +30,7 @@ import {
   SERVE,
   startTaskNeargate,
   type TaskNeargate,
+  waitForClusterIdle,
   waitForTask,
 } from '../support/tasks.ts';
 
@@ -45,12 +46,16 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
   });
   after(() => ng?.stop());
 
-  // Each test's services go when it ends, so their tasks do not fill the host for the next.
+  // Each test's services go when it ends, and the next waits until their tasks have stopped, so
+  // they do not fill the host for it (a Spot test below interrupts tasks by the dozen).
   const made: { service: string; cluster: string | undefined }[] = [];
   afterEach(async () => {
+    const clusters = new Set<string | undefined>();
     for (const { service, cluster } of made.splice(0)) {
       await ng.client.send(new DeleteServiceCommand({ service, cluster, force: true })).catch(() => {});
+      clusters.add(cluster);
     }
+    for (const cluster of clusters) await waitForClusterIdle(ng.client, cluster);
   });
 
   let seq = 0;

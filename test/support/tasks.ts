@@ -89,22 +89,38 @@ async function stopAllTasks(client: ECSClient) {
     const { taskArns = [] } = await client.send(new ListTasksCommand({ cluster }));
     await Promise.all(taskArns.map((task) => client.send(new StopTaskCommand({ cluster, task }))));
   }
-  const deadline = Date.now() + 120_000;
-  for (const cluster of clusterArns) {
-    for (;;) {
-      const running = await client.send(new ListTasksCommand({ cluster }));
-      const stopping = await client.send(
-        new ListTasksCommand({ cluster, desiredStatus: 'STOPPED', maxResults: 100 }),
-      );
-      const arns = [...(running.taskArns ?? []), ...(stopping.taskArns ?? [])].slice(0, 100);
-      const { tasks = [] } = arns.length
-        ? await client.send(new DescribeTasksCommand({ cluster, tasks: arns }))
-        : {};
-      if (tasks.every((t) => t.lastStatus === 'STOPPED') && !running.taskArns?.length) break;
-      if (Date.now() > deadline) throw new Error(`tasks of ${cluster} did not stop`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  for (const cluster of clusterArns) await waitForClusterIdle(client, cluster);
+}
+
+/**
+ * Waits until every task of the cluster is STOPPED (none running, none on its way down), so
+ * that what they reserved of the host is free again: a test that deleted its services calls it
+ * before the next test needs the capacity.
+ */
+export async function waitForClusterIdle(client: ECSClient, cluster?: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const running = await client.send(new ListTasksCommand({ cluster }));
+    if (!running.taskArns?.length && (await allStopped(client, cluster))) return;
+    if (Date.now() > deadline) throw new Error(`tasks of ${cluster ?? 'default'} did not stop`);
+    await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Whether every task told to stop (every page of them) has reached STOPPED. */
+async function allStopped(client: ECSClient, cluster: string | undefined): Promise<boolean> {
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new ListTasksCommand({ cluster, desiredStatus: 'STOPPED', maxResults: 100, nextToken }),
+    );
+    if (page.taskArns?.length) {
+      const { tasks = [] } = await client.send(new DescribeTasksCommand({ cluster, tasks: page.taskArns }));
+      if (tasks.some((t) => t.lastStatus !== 'STOPPED')) return false;
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return true;
 }
 
 let family = 0;

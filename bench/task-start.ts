@@ -52,9 +52,9 @@ async function startNeargate() {
     {
       NEARGATE_CPU_OVERCOMMIT: '64',
       NEARGATE_MEMORY_OVERCOMMIT: '8',
-      NEARGATE_HOST_PREFIX: 'tb',
-      NEARGATE_CGROUP_PARENT: '/neargate-bench',
-      NEARGATE_DEFAULT_VPC_CIDRS: Array.from({ length: 50 }, (_, i) => `10.${200 + i}.0.0/16`).join(','),
+      NEARGATE_HOST_PREFIX: 'tk',
+      NEARGATE_CGROUP_PARENT: '/neargate-bench-start',
+      NEARGATE_DEFAULT_VPC_CIDRS: Array.from({ length: 50 }, (_, i) => `10.${150 + i}.0.0/16`).join(','),
     },
   );
   await writeImageArchive(
@@ -94,8 +94,8 @@ async function startNeargate() {
       const agent = await LocalAgent.start({
         root: join(dataDir, 'agent'),
         log: pino({ level: 'silent' }),
-        prefix: 'tb',
-        cgroupParent: '/neargate-bench',
+        prefix: 'tk',
+        cgroupParent: '/neargate-bench-start',
       });
       await agent.teardown();
       await agent.close();
@@ -120,6 +120,7 @@ async function oneTask(ng: Neargate, pollMs = POLL_MS) {
   let internal: number;
   for (;;) {
     const t = (await ng.client.send(new DescribeTasksCommand({ tasks: [task.taskArn!] }))).tasks![0]!;
+    if (t.lastStatus === 'STOPPED') throw new Error(`task ${task.taskArn} stopped: ${t.stoppedReason}`);
     if (t.lastStatus === 'RUNNING') {
       observed = performance.now() - t0;
       internal = t.startedAt!.getTime() - t.createdAt!.getTime();

@@ -180,16 +180,12 @@ export async function reservedOnHost(
   return { cpuUnits: Number(r.cpu ?? 0), memoryMiB: Number(r.mem ?? 0) };
 }
 
-/**
- * The tasks of a service not yet STOPPED, and those that stopped since `stoppedSince` (the
- * scheduler counts their failures).
- */
+/** The tasks of a service not yet STOPPED, oldest first. */
 export async function tasksOfService(
   db: Kysely<Database>,
   scope: Scope,
   cluster: string,
   service: string,
-  stoppedSince?: number,
 ): Promise<ScopedTask[]> {
   const rows = await db
     .selectFrom('tasks')
@@ -198,12 +194,67 @@ export async function tasksOfService(
     .where('region', '=', scope.region)
     .where('cluster', '=', cluster)
     .where('service_name', '=', service)
-    .where((eb) =>
-      stoppedSince === undefined
-        ? eb('last_status', '!=', 'STOPPED')
-        : eb.or([eb('last_status', '!=', 'STOPPED'), eb('stopped_at', '>=', stoppedSince)]),
-    )
+    .where('last_status', '!=', 'STOPPED')
     .orderBy('created_at')
     .execute();
   return rows.map(toRecord);
+}
+
+/** What a look at a service needs of each of its tasks to choose which ones to read in full. */
+export interface TaskKey {
+  id: string;
+  startedBy: string | undefined;
+  lastStatus: TaskStatus;
+  desiredStatus: TaskRecord['desiredStatus'];
+}
+
+/**
+ * The tasks of a service not yet STOPPED and those that stopped since `stoppedSince`, oldest
+ * first, without their documents: a service scaling in has dozens of tasks on their way out and
+ * hundreds stopped, of which a look reads only the few it needs.
+ */
+export async function taskKeysOfService(
+  db: Kysely<Database>,
+  scope: Scope,
+  cluster: string,
+  service: string,
+  stoppedSince: number,
+): Promise<TaskKey[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select(['id', 'started_by', 'last_status', 'desired_status'])
+    .where('account', '=', scope.account)
+    .where('region', '=', scope.region)
+    .where('cluster', '=', cluster)
+    .where('service_name', '=', service)
+    .where((eb) => eb.or([eb('last_status', '!=', 'STOPPED'), eb('stopped_at', '>=', stoppedSince)]))
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    startedBy: r.started_by ?? undefined,
+    lastStatus: r.last_status as TaskStatus,
+    desiredStatus: r.desired_status as TaskRecord['desiredStatus'],
+  }));
+}
+
+/** The tasks of a scope with these ids, oldest first; ids not found are left out. */
+export async function getTasks(
+  db: Kysely<Database>,
+  scope: Scope,
+  ids: readonly string[],
+): Promise<ScopedTask[]> {
+  const found: ScopedTask[] = [];
+  // A few hundred at a time: SQLite limits the parameters of one statement.
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', 'in', ids.slice(i, i + 500))
+      .where('account', '=', scope.account)
+      .where('region', '=', scope.region)
+      .execute();
+    found.push(...rows.map(toRecord));
+  }
+  return found.sort((a, b) => a.createdAt - b.createdAt);
 }

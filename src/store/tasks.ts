@@ -180,27 +180,7 @@ export async function reservedOnHost(
   return { cpuUnits: Number(r.cpu ?? 0), memoryMiB: Number(r.mem ?? 0) };
 }
 
-/** The tasks of a service not yet STOPPED, oldest first. */
-export async function tasksOfService(
-  db: Kysely<Database>,
-  scope: Scope,
-  cluster: string,
-  service: string,
-): Promise<ScopedTask[]> {
-  const rows = await db
-    .selectFrom('tasks')
-    .selectAll()
-    .where('account', '=', scope.account)
-    .where('region', '=', scope.region)
-    .where('cluster', '=', cluster)
-    .where('service_name', '=', service)
-    .where('last_status', '!=', 'STOPPED')
-    .orderBy('created_at')
-    .execute();
-  return rows.map(toRecord);
-}
-
-/** What a look at a service needs of each of its tasks to choose which ones to read in full. */
+/** What counting a service's tasks needs of each, and a look at it to choose which ones to read in full. */
 export interface TaskKey {
   id: string;
   startedBy: string | undefined;
@@ -209,16 +189,17 @@ export interface TaskKey {
 }
 
 /**
- * The tasks of a service not yet STOPPED and those that stopped since `stoppedSince`, oldest
- * first, without their documents: a service scaling in has dozens of tasks on their way out and
- * hundreds stopped, of which a look reads only the few it needs.
+ * The tasks of a service not yet STOPPED, and those that stopped since `stoppedSince` when given,
+ * oldest first, without their documents: what counting them takes (DescribeServices, polled by
+ * `aws ecs wait services-stable`), and what a look at a service scaling in, with dozens of tasks
+ * on their way out and hundreds stopped, needs to choose the few it reads in full.
  */
 export async function taskKeysOfService(
   db: Kysely<Database>,
   scope: Scope,
   cluster: string,
   service: string,
-  stoppedSince: number,
+  stoppedSince?: number,
 ): Promise<TaskKey[]> {
   const rows = await db
     .selectFrom('tasks')
@@ -227,7 +208,11 @@ export async function taskKeysOfService(
     .where('region', '=', scope.region)
     .where('cluster', '=', cluster)
     .where('service_name', '=', service)
-    .where((eb) => eb.or([eb('last_status', '!=', 'STOPPED'), eb('stopped_at', '>=', stoppedSince)]))
+    .where((eb) =>
+      stoppedSince === undefined
+        ? eb('last_status', '!=', 'STOPPED')
+        : eb.or([eb('last_status', '!=', 'STOPPED'), eb('stopped_at', '>=', stoppedSince)]),
+    )
     .orderBy('created_at')
     .execute();
   return rows.map((r) => ({

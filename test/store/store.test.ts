@@ -288,6 +288,11 @@ for (const [dialect, makePlace, skip] of dialects) {
         { id: '3'.repeat(32), startedBy: 'ecs-svc/1', lastStatus: 'STOPPED', desiredStatus: 'STOPPED' },
         { id: '5'.repeat(32), startedBy: undefined, lastStatus: 'DEACTIVATING', desiredStatus: 'STOPPED' },
       ]);
+      assert.deepEqual(
+        (await taskKeysOfService(store.db, scope, 'keys', 'web')).map((k) => k.id),
+        ['1'.repeat(32), '5'.repeat(32)],
+        'without a time, only those not STOPPED',
+      );
       const read = await getTasks(store.db, scope, ['5'.repeat(32), '6'.repeat(32), '3'.repeat(32), 'x']);
       assert.deepEqual(
         read.map((t) => [t.id, t.doc.lastStatus]),

@@ -1,5 +1,5 @@
 export interface HostWorkOptions {
-  /** Cleanups at once while no task is starting. @default 4 */
+  /** Cleanups at once while no task is starting. @default 8 */
   readonly idleCleanups?: number;
   /** Cleanups at once while tasks are starting; at least one. @default 1 */
   readonly busyCleanups?: number;
@@ -19,7 +19,7 @@ interface Waiting {
 
 /**
  * The agent's work on the host, in two kinds. Starting tasks goes first and is never held back.
- * Cleaning up after stopped tasks (their containers, rootfs, cgroup and namespace) goes a few at
+ * Cleaning up after stopped tasks (their containers, rootfs, cgroup and namespace) goes several at
  * a time, and one at a time while tasks start: it takes the kernel locks and the CPUs a start
  * needs, and a service scaling in cleans up dozens of tasks at once while it replaces one.
  */
@@ -32,7 +32,7 @@ export class HostWork {
   readonly #waiting: Waiting[] = [];
 
   constructor(options: HostWorkOptions = {}) {
-    this.#idle = options.idleCleanups ?? 4;
+    this.#idle = options.idleCleanups ?? 8;
     this.#busy = Math.max(1, options.busyCleanups ?? 1);
     this.#maxHoldMs = options.maxHoldMs ?? 1000;
     if (!(this.#idle >= this.#busy)) throw new RangeError('idleCleanups must be at least busyCleanups');

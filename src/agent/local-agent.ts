@@ -94,7 +94,7 @@ export class LocalAgent implements HostAgent {
   readonly #created = new Map<string, Promise<ContainerBundle | undefined>>();
   readonly #stopWatching = new AbortController();
   readonly #runner: WorkerRunner;
-  /** Starts go first; cleanups of stopped tasks go a few at a time behind them. */
+  /** Starts go first; cleanups of stopped tasks go several at a time behind them. */
   readonly #work = new HostWork();
   readonly #logs: LogWatcher;
   readonly #metadataHost: LocalMetadataHost;

@@ -57,8 +57,10 @@ const KEPT = 4;
 const CGROUP_PARENT = '/neargate-bench';
 const net = { awsvpcConfiguration: { subnets: ['subnet-0000bb01', 'subnet-0000bb02', 'subnet-0000bb03'] } };
 const load = () => loadavg()[0]!.toFixed(2);
-const CHURN_NOTE =
-  'In traced runs of these stops the scheduler created the replacement 4 to 37 ms after the stop (its createdAt); the rest is the task start. While the service sheds 46 tasks, their containers exit and their cgroups, mounts and namespaces are torn down at once, and the replacement waits on the same kernel work: in a trace of one such start the task cgroup took 418 ms (3 ms otherwise) and conmon + runc create 629 ms (about 50 ms otherwise). Making a bundle also read every lease on the host then (612 ms of the same start), which is fixed.';
+const CHURN_NOTE = [
+  "Where a replacement's time went while the service sheds 46 tasks, from traces of these runs (BENCH_SERVER_LOG, and CPU profiles of the server). Before the changes below (the same command at commit 294d177, measured beside these runs: p50 1633 and 1046 ms, max 3092 and 2622 ms, load 8.6 to 19): the scheduler's looks parsed every task of the service, those on their way out and those stopped in the last minute, after each task change, a third of the server's event loop, so the replacement waited for a look (up to 1 s) and for the 46 tasks' RUNNING to DEACTIVATING steps; each of the 46 stops ran `runc kill`, and most a `runc state` too, 92 runc processes at once beside the replacement's conmon + runc create (600 to 900 ms instead of about 100 ms), and then the 46 cleanups (runc delete, umount, namespace and cgroup removal) ran at once.",
+  "Now a look reads in full only the tasks it works with, a stop signals the container's init itself (its pid checked to be in the container's cgroup), and cleanups go 8 at a time, 1 at a time while a task starts. What is left is the kernel tearing down 46 containers that exit together (their namespaces, mounts and cgroups) beside the replacement's cgroup and runc create, on 2 cores the benchmark itself loads (50 tasks with health checks, a client polling every 5 ms).",
+].join(' ');
 
 const dataDir = await mkdtemp(join(tmpdir(), 'neargate-bench-services-'));
 const TRACE = process.env.BENCH_SERVER_LOG;

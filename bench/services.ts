@@ -6,11 +6,17 @@
  * in a steady service and while the service sheds most of its tasks. neargate runs as users run
  * it, in its own process. Needs root.
  *
- *   node --import tsx bench/services.ts [--scale 200] [--rolling 50] [--kills 20]
+ *   node --import tsx bench/services.ts [--scale 200] [--rolling 50] [--kills 20] [--churn 3]
+ *     [--only replacement]
+ *
+ * `--only replacement` leaves out the scaling and the rolling deployment (the service of
+ * `--rolling` tasks is created without timing it) and records under its own title.
+ * `BENCH_SERVER_LOG=<file>` runs the server at debug level (each task step with its duration) and
+ * writes its log there, and prints each replacement's task id, stop time and time to RUNNING.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,24 +48,32 @@ const arg = (name: string, dflt: number) => {
 const SCALE = arg('scale', 200);
 const ROLLING = arg('rolling', 50);
 const KILLS = arg('kills', 20);
+/** Replacements timed while the service scales in from ROLLING to KEPT tasks. */
+const CHURN_ROUNDS = arg('churn', 3);
+const ONLY_REPLACEMENT =
+  process.argv.includes('--only') && process.argv.at(process.argv.indexOf('--only') + 1) === 'replacement';
 /** Tasks kept by the service whose tasks are stopped one at a time. */
 const KEPT = 4;
-/** Replacements timed while the service scales in from ROLLING to KEPT tasks. */
-const CHURN_ROUNDS = 3;
 const CGROUP_PARENT = '/neargate-bench';
 const net = { awsvpcConfiguration: { subnets: ['subnet-0000bb01', 'subnet-0000bb02', 'subnet-0000bb03'] } };
 const load = () => loadavg()[0]!.toFixed(2);
-const CHURN_NOTE =
-  'In traced runs of these stops the scheduler created the replacement 4 to 37 ms after the stop (its createdAt); the rest is the task start. While the service sheds 46 tasks, their containers exit and their cgroups, mounts and namespaces are torn down at once, and the replacement waits on the same kernel work: in a trace of one such start the task cgroup took 418 ms (3 ms otherwise) and conmon + runc create 629 ms (about 50 ms otherwise). Making a bundle also read every lease on the host then (612 ms of the same start), which is fixed.';
+const CHURN_NOTE = [
+  "Where a replacement's time went while the service sheds 46 tasks, from traces of these runs (BENCH_SERVER_LOG, and CPU profiles of the server). Before the changes below (commit 294d177, measured beside these runs: with --scale 200 --rolling 50 --kills 20 --churn 6, p50 1633 and 1046 ms, max 3092 and 2622 ms; with --only replacement --rolling 50 --kills 20 --churn 12, p50 1069 and 1063 ms, max 1321 and 3951 ms; load 5.2 to 22): the scheduler's looks parsed every task of the service, those on their way out and those stopped in the last minute, after each task change, a third of the server's event loop, so the replacement waited for a look (up to 1 s) and for the 46 tasks' RUNNING to DEACTIVATING steps; each of the 46 stops ran `runc kill`, and most a `runc state` too, 92 runc processes at once beside the replacement's conmon + runc create (600 to 900 ms instead of about 100 ms), and then the 46 cleanups (runc delete, umount, namespace and cgroup removal) ran at once.",
+  "Now a look reads in full only the tasks it works with, a stop signals the container's init itself (its pid checked to be in the container's cgroup), and cleanups go 8 at a time, 1 at a time while a task starts. What is left is the kernel tearing down 46 containers that exit together (their namespaces, mounts and cgroups) beside the replacement's cgroup and runc create, on 2 cores the benchmark itself loads (50 tasks with health checks, a client polling every 5 ms).",
+].join(' ');
 
 const dataDir = await mkdtemp(join(tmpdir(), 'neargate-bench-services-'));
-const server = await spawnNeargate(['--data-dir', dataDir, '--insecure-accept-any-credentials'], {
-  NEARGATE_CPU_OVERCOMMIT: '64',
-  NEARGATE_MEMORY_OVERCOMMIT: '8',
-  NEARGATE_HOST_PREFIX: 'tb',
-  NEARGATE_CGROUP_PARENT: CGROUP_PARENT,
-  NEARGATE_DEFAULT_VPC_CIDRS: Array.from({ length: 50 }, (_, i) => `10.${200 + i}.0.0/16`).join(','),
-});
+const TRACE = process.env.BENCH_SERVER_LOG;
+const server = await spawnNeargate(
+  ['--data-dir', dataDir, '--insecure-accept-any-credentials', ...(TRACE ? ['--log-level', 'debug'] : [])],
+  {
+    NEARGATE_CPU_OVERCOMMIT: '64',
+    NEARGATE_MEMORY_OVERCOMMIT: '8',
+    NEARGATE_HOST_PREFIX: 'tb',
+    NEARGATE_CGROUP_PARENT: CGROUP_PARENT,
+    NEARGATE_DEFAULT_VPC_CIDRS: Array.from({ length: 50 }, (_, i) => `10.${200 + i}.0.0/16`).join(','),
+  },
+);
 const client = new ECSClient({
   endpoint: server.url,
   region: 'us-east-1',
@@ -78,7 +92,9 @@ async function register(family: string, healthCheck?: HealthCheck) {
         {
           name: 'app',
           image: 'busybox',
-          command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'],
+          // Ends at once on SIGTERM (a trap runs as soon as `wait` is interrupted), as a server does:
+          // a scale-in's containers then exit and are cleaned up while their replacements start.
+          command: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done'],
           ...(healthCheck && { healthCheck }),
         },
       ],
@@ -140,17 +156,46 @@ async function untilSettled(name: string, count: number) {
   }
 }
 
+/** One replacement: how long until it was RUNNING, and where that time went by its own timestamps. */
+interface Replacement {
+  ms: number;
+  /** From the stop until the scheduler recorded the replacement (its createdAt). */
+  createdMs: number;
+  /** Until its namespace, cgroup and files were made (pullStartedAt: it went PENDING). */
+  preparedMs: number;
+  /** Until its container ran (startedAt). */
+  startedMs: number;
+}
+
 /** Time from `stop()` until a task the service did not have before is RUNNING. */
-async function timeReplacement(name: string, before: readonly Task[], stop: () => Promise<void>) {
+async function timeReplacement(
+  name: string,
+  before: readonly Task[],
+  stop: () => Promise<void>,
+): Promise<Replacement> {
   const known = new Set(before.map((t) => t.taskArn!));
   const t0 = performance.now();
+  const wall0 = Date.now();
   await stop();
   for (;;) {
     const { taskArns = [] } = await client.send(new ListTasksCommand({ serviceName: name }));
     const fresh = taskArns.filter((a) => !known.has(a));
     if (fresh.length > 0) {
       const d = await client.send(new DescribeTasksCommand({ tasks: fresh }));
-      if (d.tasks!.some((t) => t.lastStatus === 'RUNNING')) return performance.now() - t0;
+      const running = d.tasks!.find((t) => t.lastStatus === 'RUNNING');
+      if (running) {
+        const elapsed = performance.now() - t0;
+        // For reading the server's log: which task replaced, when the stop was asked (epoch ms).
+        if (TRACE)
+          console.log(`replacement ${running.taskArn!.split('/').at(-1)} ${wall0} ${Math.round(elapsed)}`);
+        const since = (at: Date | undefined) => (at ? at.getTime() - wall0 : Number.NaN);
+        return {
+          ms: elapsed,
+          createdMs: since(running.createdAt),
+          preparedMs: since(running.pullStartedAt),
+          startedMs: since(running.startedAt),
+        };
+      }
     }
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -192,28 +237,32 @@ try {
   const v1 = await register('bench-v1', checked);
   const v2 = await register('bench-v2', checked);
 
-  // 1. Scale from 0 to SCALE.
-  await client.send(
-    new CreateServiceCommand({
-      serviceName: 'scale',
-      taskDefinition: tiny,
-      desiredCount: 0,
-      launchType: 'FARGATE',
-      networkConfiguration: net,
-    }),
-  );
-  await until('scale', stableOn(tiny));
-  const scaleLoad = load();
-  const scaleFrom = new Date();
-  let t0 = performance.now();
-  await client.send(new UpdateServiceCommand({ service: 'scale', desiredCount: SCALE }));
-  await until('scale', (s) => s.runningCount === SCALE && s.pendingCount === 0);
-  const allRunningMs = performance.now() - t0;
-  await until('scale', (s) => stableOn(tiny)(s) && steadyEventAfter(scaleFrom)(s));
-  const steadyMs = performance.now() - t0;
-  await client.send(new DeleteServiceCommand({ service: 'scale', force: true }));
-  await until('scale', (s) => s.status === 'INACTIVE', 200);
-  await untilSettled('scale', 0);
+  let scaled: { allRunningMs: number; steadyMs: number; load: string } | undefined;
+  let rolled: { ms: number; load: string } | undefined;
+  if (!ONLY_REPLACEMENT) {
+    // 1. Scale from 0 to SCALE.
+    await client.send(
+      new CreateServiceCommand({
+        serviceName: 'scale',
+        taskDefinition: tiny,
+        desiredCount: 0,
+        launchType: 'FARGATE',
+        networkConfiguration: net,
+      }),
+    );
+    await until('scale', stableOn(tiny));
+    const scaleLoad = load();
+    const scaleFrom = new Date();
+    const t0 = performance.now();
+    await client.send(new UpdateServiceCommand({ service: 'scale', desiredCount: SCALE }));
+    await until('scale', (s) => s.runningCount === SCALE && s.pendingCount === 0);
+    const allRunningMs = performance.now() - t0;
+    await until('scale', (s) => stableOn(tiny)(s) && steadyEventAfter(scaleFrom)(s));
+    scaled = { allRunningMs, steadyMs: performance.now() - t0, load: scaleLoad };
+    await client.send(new DeleteServiceCommand({ service: 'scale', force: true }));
+    await until('scale', (s) => s.status === 'INACTIVE', 200);
+    await untilSettled('scale', 0);
+  }
 
   // 2. A rolling deployment of ROLLING tasks (100% minimum healthy, 200% maximum).
   await client.send(
@@ -227,15 +276,17 @@ try {
   );
   await until('roll', stableOn(v1), 200);
   await untilSettled('roll', ROLLING);
-  const rollLoad = load();
-  t0 = performance.now();
-  await client.send(new UpdateServiceCommand({ service: 'roll', taskDefinition: v2 }));
-  await until('roll', stableOn(v2));
-  const rollingMs = performance.now() - t0;
+  if (!ONLY_REPLACEMENT) {
+    const rollLoad = load();
+    const t0 = performance.now();
+    await client.send(new UpdateServiceCommand({ service: 'roll', taskDefinition: v2 }));
+    await until('roll', stableOn(v2));
+    rolled = { ms: performance.now() - t0, load: rollLoad };
+  }
 
   // 3. Replacement while the service sheds most of its tasks: scale in to KEPT, and at once
   // stop one of the tasks it keeps; then scale out again for the next round.
-  const churn: number[] = [];
+  const churn: Replacement[] = [];
   const churnLoad: string[] = [];
   for (let round = 0; round < CHURN_ROUNDS; round++) {
     if (round > 0) {
@@ -258,8 +309,8 @@ try {
   }
 
   // 4. Replacement in a steady service of KEPT tasks, one stop at a time.
-  const byStopTask: number[] = [];
-  const byKill: number[] = [];
+  const byStopTask: Replacement[] = [];
+  const byKill: Replacement[] = [];
   const steadyLoad: string[] = [];
   for (let i = 0; i < KILLS; i++) {
     const before = await untilSettled('roll', KEPT);
@@ -286,27 +337,50 @@ try {
   const both = [...byStopTask, ...byKill];
   const range = (xs: readonly string[]) =>
     `${Math.min(...xs.map(Number)).toFixed(2)} to ${Math.max(...xs.map(Number)).toFixed(2)}`;
-  const row = (what: string, xs: readonly number[]) => [
-    what,
-    String(xs.length),
-    ms(percentile(xs, 50)),
-    ms(percentile(xs, 95)),
-    ms(Math.max(...xs)),
-  ];
+  const row = (what: string, rs: readonly Replacement[]) => {
+    const xs = rs.map((r) => r.ms);
+    return [what, String(xs.length), ms(percentile(xs, 50)), ms(percentile(xs, 95)), ms(Math.max(...xs))];
+  };
+  // Where the time went, p50 and max of each part, from the replacement's own timestamps.
+  const parts = (what: string, rs: readonly Replacement[]) => {
+    const part = (f: (r: Replacement) => number) => {
+      const xs = rs.map(f);
+      return `${percentile(xs, 50).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
+    };
+    return [
+      what,
+      part((r) => r.createdMs),
+      part((r) => r.preparedMs - r.createdMs),
+      part((r) => r.startedMs - r.preparedMs),
+      part((r) => r.ms - r.startedMs),
+    ];
+  };
   const body = [
-    markdownTable(
-      ['what', 'time', 'load (1 min) at start'],
-      [
-        [`scale a service from 0 to ${SCALE} tasks, until all RUNNING`, ms(allRunningMs), scaleLoad],
-        [`the same, until "has reached a steady state" (services-stable holds)`, ms(steadyMs), scaleLoad],
-        [
-          `rolling deployment of ${ROLLING} tasks (min 100%, max 200%), until COMPLETED`,
-          ms(rollingMs),
-          rollLoad,
-        ],
-      ],
-    ),
-    '',
+    ...(scaled && rolled
+      ? [
+          markdownTable(
+            ['what', 'time', 'load (1 min) at start'],
+            [
+              [
+                `scale a service from 0 to ${SCALE} tasks, until all RUNNING`,
+                ms(scaled.allRunningMs),
+                scaled.load,
+              ],
+              [
+                `the same, until "has reached a steady state" (services-stable holds)`,
+                ms(scaled.steadyMs),
+                scaled.load,
+              ],
+              [
+                `rolling deployment of ${ROLLING} tasks (min 100%, max 200%), until COMPLETED`,
+                ms(rolled.ms),
+                rolled.load,
+              ],
+            ],
+          ),
+          '',
+        ]
+      : []),
     `A stopped service task replaced by a RUNNING one (target: within 2 s), timed from the stop until the replacement is RUNNING in DescribeTasks; load (1 min) ${range([...steadyLoad, ...churnLoad])}:`,
     '',
     markdownTable(
@@ -319,19 +393,30 @@ try {
       ],
     ),
     '',
+    "Where the time went (p50 / max, ms), by the replacement's own timestamps: until the scheduler recorded it (createdAt); until its namespace, cgroup and files were made (pullStartedAt, when it went PENDING); until its container ran (startedAt); until the client saw it RUNNING.",
+    '',
+    markdownTable(
+      ['stop', 'scheduled', 'prepared', 'started', 'seen'],
+      [parts('steady service (both)', both), parts(`scale-in from ${ROLLING} to ${KEPT}`, churn)],
+    ),
+    '',
     'Tasks: busybox, 0.25 vCPU / 512 MiB, over three subnets; the scaled service has no health check, the others a CMD-SHELL one (every 5 s) that passes, which gates the rolling deployment. Replacements are started by the service scheduler, as ECS starts them; the steady-service stops wait until every task is RUNNING and HEALTHY and nothing is stopping.',
     '',
     CHURN_NOTE,
   ].join('\n');
+  const flags = ONLY_REPLACEMENT
+    ? `--only replacement --rolling ${ROLLING} --kills ${KILLS} --churn ${CHURN_ROUNDS}`
+    : `--scale ${SCALE} --rolling ${ROLLING} --kills ${KILLS} --churn ${CHURN_ROUNDS}`;
   await record(
-    'Services',
-    `node --import tsx bench/services.ts --scale ${SCALE} --rolling ${ROLLING} --kills ${KILLS}`,
+    ONLY_REPLACEMENT ? 'Services: replacement' : 'Services',
+    `node --import tsx bench/services.ts ${flags}`,
     body,
     { keepRuns: 2 },
   );
 } finally {
   server.child.kill('SIGTERM');
   await server.exited;
+  if (TRACE) await writeFile(TRACE, server.output());
   const agent = await LocalAgent.start({
     root: join(dataDir, 'agent'),
     log: pino({ level: 'silent' }),

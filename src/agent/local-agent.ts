@@ -17,6 +17,7 @@ import {
   type ReadLogOptions,
   type TaskSpec,
 } from './host-agent.ts';
+import { HostWork } from './host-work.ts';
 import { ImageError } from './images/image-error.ts';
 import { ImagePuller, type LocalRegistry, type PullBehavior } from './images/image-puller.ts';
 import { ImageStore } from './images/image-store.ts';
@@ -93,6 +94,8 @@ export class LocalAgent implements HostAgent {
   readonly #created = new Map<string, Promise<ContainerBundle | undefined>>();
   readonly #stopWatching = new AbortController();
   readonly #runner: WorkerRunner;
+  /** Starts go first; cleanups of stopped tasks go several at a time behind them. */
+  readonly #work = new HostWork();
   readonly #logs: LogWatcher;
   readonly #metadataHost: LocalMetadataHost;
   #metadataServer: TaskMetadataServer | undefined;
@@ -162,7 +165,11 @@ export class LocalAgent implements HostAgent {
     return agent;
   }
 
-  async prepareTask(spec: TaskSpec, opts: CallOptions = {}): Promise<void> {
+  prepareTask(spec: TaskSpec, opts: CallOptions = {}): Promise<void> {
+    return this.#work.start(() => this.#prepareTask(spec, opts));
+  }
+
+  async #prepareTask(spec: TaskSpec, opts: CallOptions): Promise<void> {
     const n = spec.network;
     const dirs = taskDirs(this.#tasksDir, spec.taskId);
     this.#prepareBundles(spec);
@@ -237,7 +244,11 @@ export class LocalAgent implements HostAgent {
     }
   }
 
-  async startContainer(spec: ContainerSpec, opts: CallOptions = {}): Promise<{ runtimeId: string }> {
+  startContainer(spec: ContainerSpec, opts: CallOptions = {}): Promise<{ runtimeId: string }> {
+    return this.#work.start(() => this.#startContainer(spec, opts));
+  }
+
+  async #startContainer(spec: ContainerSpec, opts: CallOptions): Promise<{ runtimeId: string }> {
     const id = runtimeId(spec.taskId, spec.name);
     if (!(await this.#takeCreatedAhead(id, spec, opts))) {
       const current = await this.#runtime.inspect(id);
@@ -368,13 +379,14 @@ export class LocalAgent implements HostAgent {
       const id = runtimeId(spec.taskId, c.name);
       const bundle = this.#bundles.get(id);
       if (!bundle || this.#created.has(id)) continue;
-      const created = (async () => {
+      // Part of the start, though it may outlast prepareTask: cleanups hold back until it is done.
+      const created = this.#work.start(async () => {
         const [made] = await Promise.all([bundle, ready]);
         // One there already (a prepare repeated after a crash) is left to startContainer.
         if ((await this.#runtime.inspect(id)).status !== 'missing') return undefined;
         await this.#createFrom(id, made, c.logShipped === true, opts);
         return made;
-      })();
+      });
       created.catch(() => {});
       this.#created.set(id, created);
     }
@@ -442,7 +454,12 @@ export class LocalAgent implements HostAgent {
     };
   }
 
-  async releaseTask(taskId: string, opts: CallOptions = {}): Promise<void> {
+  /** Cleans up after the task, behind starting tasks: see HostWork. */
+  releaseTask(taskId: string, opts: CallOptions = {}): Promise<void> {
+    return this.#work.cleanup(() => this.#releaseTask(taskId, opts), opts);
+  }
+
+  async #releaseTask(taskId: string, opts: CallOptions): Promise<void> {
     const dirs = taskDirs(this.#tasksDir, taskId);
     this.#logs.unwatch(taskId);
     // A bundle still being made would mount after the unmount below, and a container still

@@ -30,7 +30,7 @@ import {
 } from '../store/services.ts';
 import { getTags, type Tag } from '../store/tags.ts';
 import { getTaskDefinition } from '../store/task-definitions.ts';
-import { type ScopedTask, tasksOfService, updateTask } from '../store/tasks.ts';
+import { getTasks, type ScopedTask, taskKeysOfService, updateTask } from '../store/tasks.ts';
 import { resolveSubnet } from './eni-allocation.ts';
 import { classify, graceEnds, healthFailures, healthyAt, wasHealthy } from './service-health.ts';
 import { type TaskTargetHealth, taskTargetHealthReader, taskTargets } from './service-targets.ts';
@@ -85,11 +85,28 @@ export async function serviceStep(
   const touched: string[] = [];
   let deployments = await deploymentsOf(tx, lc.scope, svc.cluster, name);
   const countedThrough = svc.state.countedThrough ?? svc.createdAt;
-  const all = await tasksOfService(tx, lc.scope, svc.cluster, name, countedThrough - COUNT_MARGIN_MS);
-  const live = all.filter((t) => t.lastStatus !== 'STOPPED' && t.desiredStatus === 'RUNNING');
+  // Only the tasks the look works with are read in full: those wanted RUNNING, and those stopped
+  // or told to stop that their deployment has not counted yet. Of the others it needs no more.
+  const keys = await taskKeysOfService(tx, lc.scope, svc.cluster, name, countedThrough - COUNT_MARGIN_MS);
+  const counted = new Map(deployments.map((d) => [d.id, new Set(d.doc.countedTasks)]));
+  const toRead = keys.filter((k) =>
+    k.lastStatus !== 'STOPPED' && k.desiredStatus === 'RUNNING'
+      ? true
+      : k.startedBy !== undefined && counted.get(k.startedBy)?.has(k.id) === false,
+  );
+  const read = await getTasks(
+    tx,
+    lc.scope,
+    toRead.map((k) => k.id),
+  );
+  const live = read.filter((t) => t.lastStatus !== 'STOPPED' && t.desiredStatus === 'RUNNING');
   // A task's failure is known once it is told to stop, so it counts from then on, not once it is
   // STOPPED: the throttle and the breaker then act before its replacement is launched.
-  const ended = all.filter((t) => t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED');
+  const ended = read.filter((t) => t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED');
+  // Tasks told to stop that are still RUNNING or on their way up count toward maximumPercent.
+  const stoppingUp = keys.filter(
+    (k) => k.desiredStatus === 'STOPPED' && (k.lastStatus === 'RUNNING' || PENDING_STATES.has(k.lastStatus)),
+  ).length;
   const dirty = new Set<DeploymentRecord>();
   const state = { ...svc.state };
   const desired = svc.status === 'DRAINING' ? 0 : svc.config.desiredCount;
@@ -220,12 +237,7 @@ export async function serviceStep(
       desiredCount: desired,
       minimumHealthyPercent: svc.config.deploymentConfiguration.minimumHealthyPercent,
       maximumPercent: svc.config.deploymentConfiguration.maximumPercent,
-      stoppingUp:
-        unhealthyStops.length +
-        all.filter(
-          (t) =>
-            t.desiredStatus === 'STOPPED' && (t.lastStatus === 'RUNNING' || PENDING_STATES.has(t.lastStatus)),
-        ).length,
+      stoppingUp: unhealthyStops.length + stoppingUp,
     },
     [
       ...deployments.map(view),

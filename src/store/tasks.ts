@@ -180,20 +180,30 @@ export async function reservedOnHost(
   return { cpuUnits: Number(r.cpu ?? 0), memoryMiB: Number(r.mem ?? 0) };
 }
 
+/** What counting a service's tasks needs of each, and a look at it to choose which ones to read in full. */
+export interface TaskKey {
+  id: string;
+  startedBy: string | undefined;
+  lastStatus: TaskStatus;
+  desiredStatus: TaskRecord['desiredStatus'];
+}
+
 /**
- * The tasks of a service not yet STOPPED, and those that stopped since `stoppedSince` (the
- * scheduler counts their failures).
+ * The tasks of a service not yet STOPPED, and those that stopped since `stoppedSince` when given,
+ * oldest first, without their documents: what counting them takes (DescribeServices, polled by
+ * `aws ecs wait services-stable`), and what a look at a service scaling in, with dozens of tasks
+ * on their way out and hundreds stopped, needs to choose the few it reads in full.
  */
-export async function tasksOfService(
+export async function taskKeysOfService(
   db: Kysely<Database>,
   scope: Scope,
   cluster: string,
   service: string,
   stoppedSince?: number,
-): Promise<ScopedTask[]> {
+): Promise<TaskKey[]> {
   const rows = await db
     .selectFrom('tasks')
-    .selectAll()
+    .select(['id', 'started_by', 'last_status', 'desired_status'])
     .where('account', '=', scope.account)
     .where('region', '=', scope.region)
     .where('cluster', '=', cluster)
@@ -205,5 +215,31 @@ export async function tasksOfService(
     )
     .orderBy('created_at')
     .execute();
-  return rows.map(toRecord);
+  return rows.map((r) => ({
+    id: r.id,
+    startedBy: r.started_by ?? undefined,
+    lastStatus: r.last_status as TaskStatus,
+    desiredStatus: r.desired_status as TaskRecord['desiredStatus'],
+  }));
+}
+
+/** The tasks of a scope with these ids, oldest first; ids not found are left out. */
+export async function getTasks(
+  db: Kysely<Database>,
+  scope: Scope,
+  ids: readonly string[],
+): Promise<ScopedTask[]> {
+  const found: ScopedTask[] = [];
+  // A few hundred at a time: SQLite limits the parameters of one statement.
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', 'in', ids.slice(i, i + 500))
+      .where('account', '=', scope.account)
+      .where('region', '=', scope.region)
+      .execute();
+    found.push(...rows.map(toRecord));
+  }
+  return found.sort((a, b) => a.createdAt - b.createdAt);
 }

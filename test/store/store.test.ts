@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import type { TaskRecord } from '../../src/core/ecs/task.ts';
 import { getAccessKey, putAccessKey } from '../../src/store/access-keys.ts';
 import { listSettings, putSetting } from '../../src/store/account-settings.ts';
 import { getCluster, listClusters, putCluster } from '../../src/store/clusters.ts';
@@ -16,7 +17,7 @@ import {
   nextRevision,
   updateTaskDefinition,
 } from '../../src/store/task-definitions.ts';
-import { getTask, insertTask, updateTask } from '../../src/store/tasks.ts';
+import { getTask, getTasks, insertTask, taskKeysOfService, updateTask } from '../../src/store/tasks.ts';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const cluster = (name: string, createdAt = 1) => ({
@@ -242,6 +243,66 @@ for (const [dialect, makePlace, skip] of dialects) {
       assert.equal(now?.version, 2);
       assert.equal(now?.doc.version, 2);
       assert.equal((await updateTask(store.db, scope, { ...now!, desiredStatus: 'STOPPED' }))?.version, 3);
+    });
+
+    test("a service's task keys: those not STOPPED and those stopped since a time, oldest first; tasks read by id", async () => {
+      const task = (n: number, over: Partial<TaskRecord>): TaskRecord => ({
+        id: String(n).repeat(32),
+        cluster: 'keys',
+        family: 'f',
+        revision: 1,
+        lastStatus: 'RUNNING' as const,
+        desiredStatus: 'RUNNING' as const,
+        startedBy: 'ecs-svc/1',
+        group: 'service:web',
+        serviceName: 'web',
+        launchType: 'FARGATE',
+        host: 'local',
+        createdAt: 100 + n,
+        stoppedAt: undefined,
+        version: 1,
+        doc: { version: 1, lastStatus: over.lastStatus ?? 'RUNNING' } as never,
+        plan: { cpuUnits: 256, memoryMiB: 512 } as never,
+        ...over,
+      });
+      await insertTask(
+        store.db,
+        scope,
+        task(5, { startedBy: undefined, desiredStatus: 'STOPPED', lastStatus: 'DEACTIVATING' }),
+      );
+      await insertTask(store.db, scope, task(1, {}));
+      await insertTask(
+        store.db,
+        scope,
+        task(2, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: 50 }),
+      );
+      await insertTask(
+        store.db,
+        scope,
+        task(3, { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedAt: 500 }),
+      );
+      await insertTask(store.db, scope, task(4, { serviceName: 'other' }));
+      await insertTask(store.db, { ...scope, region: 'eu-west-1' }, task(6, {}));
+      assert.deepEqual(await taskKeysOfService(store.db, scope, 'keys', 'web', 100), [
+        { id: '1'.repeat(32), startedBy: 'ecs-svc/1', lastStatus: 'RUNNING', desiredStatus: 'RUNNING' },
+        { id: '3'.repeat(32), startedBy: 'ecs-svc/1', lastStatus: 'STOPPED', desiredStatus: 'STOPPED' },
+        { id: '5'.repeat(32), startedBy: undefined, lastStatus: 'DEACTIVATING', desiredStatus: 'STOPPED' },
+      ]);
+      assert.deepEqual(
+        (await taskKeysOfService(store.db, scope, 'keys', 'web')).map((k) => k.id),
+        ['1'.repeat(32), '5'.repeat(32)],
+        'without a time, only those not STOPPED',
+      );
+      const read = await getTasks(store.db, scope, ['5'.repeat(32), '6'.repeat(32), '3'.repeat(32), 'x']);
+      assert.deepEqual(
+        read.map((t) => [t.id, t.doc.lastStatus]),
+        [
+          ['3'.repeat(32), 'STOPPED'],
+          ['5'.repeat(32), 'DEACTIVATING'],
+        ],
+        'oldest first, only the scope asked, unknown ids left out',
+      );
+      assert.deepEqual(await getTasks(store.db, scope, []), []);
     });
 
     test('tags upsert and delete by key', async () => {

@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { ECSClient, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
 import pino from 'pino';
 import { LocalAgent } from '../../src/agent/local-agent.ts';
 import { writeImageArchive } from '../fixtures/images.ts';
@@ -18,6 +25,7 @@ import {
   registerTask,
   runTask,
   SERVE,
+  SUBNET,
   waitForTask,
 } from '../support/tasks.ts';
 
@@ -127,5 +135,70 @@ describe('tasks outlive the server', { skip: cannotRunTasks }, () => {
     await c2.send(new StopTaskCommand({ task: serve.taskArn! }));
     const stopped = await waitForTask(c2, serve.taskArn!, isStopped);
     assert.equal(stopped.containers![0]!.exitCode, 0);
+  });
+
+  test('SIGKILL the server while it cleans up a scale-in of tasks: restarted, it finishes, and nothing of them is left', async () => {
+    const c = client();
+    const td = await registerTask(c, [{ name: 'app', command: SERVE }]);
+    const out = await c.send(
+      new RunTaskCommand({
+        taskDefinition: td,
+        count: 10,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: [SUBNET] } },
+      }),
+    );
+    const arns = out.tasks!.map((t) => t.taskArn!);
+    assert.equal(arns.length, 10, JSON.stringify(out.failures));
+    for (const a of arns) await waitForTask(c, a, isRunning);
+    await Promise.all(arns.map((task) => c.send(new StopTaskCommand({ task }))));
+    // Killed as soon as the first is cleaned up: the others are stopping or waiting their turn.
+    const statuses = async (cl: ECSClient) =>
+      ((await cl.send(new DescribeTasksCommand({ tasks: arns }))).tasks ?? []).map((t) => t.lastStatus!);
+    while (!(await statuses(c)).some((s) => s === 'DEPROVISIONING' || s === 'STOPPED')) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    server!.child.kill('SIGKILL');
+    await server!.exited;
+
+    await start();
+    const c2 = client();
+    for (const a of arns) await waitForTask(c2, a, isStopped);
+    for (const a of arns) {
+      const t = await describeTask(c2, a);
+      assert.equal(t.stopCode, 'UserInitiated');
+      assert.equal(t.containers![0]!.exitCode, 0, 'each got its SIGTERM');
+      assert.ok(t.stoppingAt! <= t.executionStoppedAt! && t.executionStoppedAt! <= t.stoppedAt!);
+    }
+    const ids = arns.map((a) => a.split('/').at(-1)!);
+    const { stdout: netns } = await run('ip', ['netns', 'list']);
+    assert.deepEqual(
+      ids.filter((id) => netns.includes(id)),
+      [],
+      'no netns left',
+    );
+    const { stdout: links } = await run('ip', ['-o', 'link']);
+    assert.doesNotMatch(links, /: tr-v/, 'no task veth left');
+    const cgroups = `/sys/fs/cgroup/memory${hostEnv.NEARGATE_CGROUP_PARENT}`;
+    assert.ok(existsSync(cgroups), 'the cgroup parent is where the test looks');
+    assert.deepEqual(
+      ids.filter((id) => existsSync(`${cgroups}/${id}`)),
+      [],
+      'no cgroup left',
+    );
+    const mounts = await run('cat', ['/proc/mounts']);
+    assert.deepEqual(
+      ids.filter((id) => mounts.stdout.includes(id)),
+      [],
+      'no rootfs mount left',
+    );
+    assert.deepEqual(await readdir(join(dataDir, 'agent/tasks')), [], 'no task files left');
+    const { stdout: containers } = await run('runc', [
+      '--root',
+      join(dataDir, 'agent/runtime/runc'),
+      'list',
+      '-q',
+    ]);
+    assert.equal(containers.trim(), '', 'no container left');
   });
 });

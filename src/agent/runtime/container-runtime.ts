@@ -14,6 +14,7 @@ import type { ContainerExit, ContainerInfo, ContainerStatus } from './container-
 import { type OciSpec, serializeRuntimeSpec } from './oci-spec.ts';
 import { type ContainerStats, type ExecResult, Runc, type RuncState } from './runc.ts';
 import { RuntimeError } from './runtime-error.ts';
+import { signalInit } from './signal-init.ts';
 import { type StateLayout, stateLayout } from './state-layout.ts';
 import { waitForExit } from './wait-for-exit.ts';
 import { watchExits } from './watch-exits.ts';
@@ -256,6 +257,8 @@ export class ContainerRuntime {
         });
       }
     }
+    // Its conmon may have written the exit file and ended since the first read.
+    if (await files.hasExitFile(id)) return this.#describe(id, null);
     return this.#describe(id, await this.#runc.state(id, options));
   }
 
@@ -361,14 +364,23 @@ export class ContainerRuntime {
       exitsDir: this.#layout.exitsDir,
       id,
       timeoutMs,
-      // Without its conmon nobody writes the exit file: runc's word is all there is.
-      gone: async () =>
-        !(await this.#files.conmonAlive(id)) && (await this.#runc.state(id))?.status !== 'running',
+      gone: async () => {
+        if (await this.#files.conmonAlive(id)) return false;
+        // conmon writes the exit file before it ends: it may have done both since the last look,
+        // as dozens of containers stopped at once do, and then no runc process is needed.
+        if (await this.#files.hasExitFile(id)) return true;
+        // Without its conmon nobody writes the exit file: runc's word is all there is.
+        return (await this.#runc.state(id))?.status !== 'running';
+      },
       ...(signal ? { signal } : {}),
     });
   }
 
   async #kill(id: string, signalName: string, all: boolean, signal: AbortSignal | undefined): Promise<void> {
+    if (!all) {
+      const [pid, record] = await Promise.all([this.#files.containerPid(id), this.#files.record(id)]);
+      if ((await signalInit(pid, record?.cgroupsPath ?? null, signalName)) !== 'unverified') return;
+    }
     try {
       await this.#runc.kill(id, signalName, { all, ...(signal ? { signal } : {}) });
     } catch (error) {

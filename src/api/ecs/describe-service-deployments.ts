@@ -6,7 +6,7 @@ import { ecsArnResource } from '../../core/ecs/ecs-arn.ts';
 import { ecsError } from '../../core/ecs/ecs-errors.ts';
 import type { Wire } from '../../core/wire.ts';
 import { deploymentsOf, getService } from '../../store/services.ts';
-import { tasksOfService } from '../../store/tasks.ts';
+import { taskKeysOfService } from '../../store/tasks.ts';
 import type { OperationContext } from '../operation.ts';
 import { deploymentArnOf, serviceDeploymentView } from './service-deployment-view.ts';
 
@@ -32,7 +32,7 @@ export async function describeServiceDeployments(
       out.failures!.push({ arn, reason: 'MISSING' });
       continue;
     }
-    const tasks = await tasksOfService(db, ctx.scope, svc.cluster, svc.name);
+    const tasks = await taskKeysOfService(db, ctx.scope, svc.cluster, svc.name);
     out.serviceDeployments!.push(serviceDeploymentView(svc, d, all, tasks));
   }
   return out;

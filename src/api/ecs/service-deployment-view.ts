@@ -4,9 +4,9 @@ import { circuitBreakerThreshold } from '../../core/ecs/rolling-update.ts';
 import { PENDING_STATES } from '../../core/ecs/task-status.ts';
 import { epochSeconds, type Wire } from '../../core/wire.ts';
 import type { DeploymentRecord, ServiceRecord } from '../../store/services.ts';
-import type { ScopedTask } from '../../store/tasks.ts';
+import type { TaskKey } from '../../store/tasks.ts';
 
-function revisionCounts(arn: string, d: DeploymentRecord, tasks: readonly ScopedTask[], requested: number) {
+function revisionCounts(arn: string, d: DeploymentRecord, tasks: readonly TaskKey[], requested: number) {
   const mine = tasks.filter((t) => t.startedBy === d.id);
   return {
     arn,
@@ -24,7 +24,7 @@ export function serviceDeploymentView(
   svc: ServiceRecord,
   d: DeploymentRecord,
   all: readonly DeploymentRecord[],
-  tasks: readonly ScopedTask[],
+  tasks: readonly TaskKey[],
 ): Wire<ServiceDeployment> {
   const sources = all.filter(
     (x) => d.doc.sourceRevisionArns.includes(x.doc.serviceRevisionArn) && x.id !== d.id,

@@ -1,16 +1,15 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import type { Kysely } from 'kysely';
 import { clusterArn, serviceArn, serviceDeploymentArn } from '../../core/ecs/ecs-arn.ts';
-import type { Task } from '../../core/ecs/task.ts';
 import { PENDING_STATES } from '../../core/ecs/task-status.ts';
 import { epochSeconds, type Wire } from '../../core/wire.ts';
 import type { Database } from '../../store/schema.ts';
 import { serviceEvents } from '../../store/service-events.ts';
 import { type DeploymentRecord, deploymentsOf, type ServiceRecord } from '../../store/services.ts';
 import { getTags } from '../../store/tags.ts';
-import { type ScopedTask, tasksOfService } from '../../store/tasks.ts';
+import { type TaskKey, taskKeysOfService } from '../../store/tasks.ts';
 
-function counts(tasks: readonly { doc: Task; lastStatus: string }[]) {
+function counts(tasks: readonly Pick<TaskKey, 'lastStatus'>[]) {
   return {
     runningCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
     pendingCount: tasks.filter((t) => PENDING_STATES.has(t.lastStatus)).length,
@@ -20,7 +19,7 @@ function counts(tasks: readonly { doc: Task; lastStatus: string }[]) {
 /** A deployment as DescribeServices shows it; an older one's desired count is what it still runs. */
 export function deploymentView(
   d: DeploymentRecord,
-  tasks: readonly ScopedTask[],
+  tasks: readonly TaskKey[],
   serviceDesired: number,
 ): Wire<Deployment> {
   const mine = tasks.filter((t) => t.startedBy === d.id);
@@ -53,7 +52,7 @@ export async function serviceView(
 ): Promise<Wire<Service>> {
   const [deployments, tasks, events] = await Promise.all([
     s.status === 'INACTIVE' ? Promise.resolve([]) : deploymentsOf(db, s.scope, s.cluster, s.name),
-    tasksOfService(db, s.scope, s.cluster, s.name),
+    taskKeysOfService(db, s.scope, s.cluster, s.name),
     serviceEvents(db, s.scope, s.cluster, s.name),
   ]);
   const ordered = [...deployments].sort((a, b) =>

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DirectRunner } from '../../../src/agent/process/direct-runner.ts';
+import { ContainerRuntime } from '../../../src/agent/runtime/container-runtime.ts';
 import { readNofileCeiling } from '../../../src/agent/runtime/read-nofile-ceiling.ts';
 import { RuntimeError } from '../../../src/agent/runtime/runtime-error.ts';
 import { RuntimeFixture } from './runtime-fixture.ts';
@@ -100,6 +103,30 @@ describe('ContainerRuntime', () => {
     assert.equal(info.status, 'stopped');
     assert.equal(info.exitCode, 0);
     assert.deepEqual(await fx.logLines(id), ['stdout ready', 'stdout got TERM']);
+  });
+
+  test('stopping a container that ends on SIGTERM runs no runc process: dozens stop at once in a scale-in', async () => {
+    const id = await fx.run('term-direct', {
+      args: ['sh', '-c', 'trap "echo got TERM; exit 3" TERM; echo ready; while true; do sleep 0.05; done'],
+    });
+    await waitForLog(fx, id, 'stdout ready');
+    // Another runtime on the same state dir sees the same containers; this one counts its processes.
+    const ran: string[] = [];
+    const direct = new DirectRunner();
+    const counting = new ContainerRuntime({
+      stateDir: join(fx.dir, 'state'),
+      runner: {
+        run: (file, args, options) => {
+          ran.push(`${basename(file)} ${args.join(' ')}`);
+          return direct.run(file, args, options);
+        },
+      },
+    });
+    const info = await counting.stop(id, { stopTimeoutMs: 5_000 });
+    assert.equal(info.status, 'stopped');
+    assert.equal(info.exitCode, 3, 'it got the stop signal');
+    assert.deepEqual(await fx.logLines(id), ['stdout ready', 'stdout got TERM']);
+    assert.deepEqual(ran, [], 'signalled and seen to end without runc');
   });
 
   test('stop uses the image stop signal', async () => {

@@ -224,7 +224,7 @@ export class LocalLbDataPlane implements LbDataPlane {
         this.#configure(running, plan, listener);
       } else {
         // Another protocol on the same port: the old listener lets go of the port at once.
-        if (running !== undefined) void this.#unbind(lb, listener.port, running, this.#graceMs());
+        if (running !== undefined) void this.#unbind(lb, listener.port, running, this.#graceMs()).drained;
         try {
           running = await this.#bind(kind, plan, listener, lb.addresses);
         } catch (error) {
@@ -239,9 +239,15 @@ export class LocalLbDataPlane implements LbDataPlane {
         errors.push(error);
       }
     }
+    // The listeners gone from the plan drain on after apply, but tasks no longer reach them.
+    const closed: Promise<void>[] = [];
     for (const [port, running] of lb.listeners) {
-      if (!ports.has(port)) void this.#unbind(lb, port, running, this.#graceMs());
+      if (ports.has(port)) continue;
+      const unbound = this.#unbind(lb, port, running, this.#graceMs());
+      void unbound.drained;
+      closed.push(unbound.closed);
     }
+    await Promise.all(closed);
   }
 
   async #bind(
@@ -270,18 +276,24 @@ export class LocalLbDataPlane implements LbDataPlane {
 
   /**
    * Unbinds a listener at once and closes its port to tasks (their connections go on, as on the
-   * loopback address); resolves once its connections have finished, within `graceMs`.
+   * loopback address): `closed` once tasks no longer reach the port, `drained` once its
+   * connections have finished, within `graceMs`.
    */
-  async #unbind(lb: LoadBalancerRuntime, port: number, listener: Listener, graceMs: number): Promise<void> {
+  #unbind(
+    lb: LoadBalancerRuntime,
+    port: number,
+    listener: Listener,
+    graceMs: number,
+  ): { closed: Promise<void>; drained: Promise<void> } {
     lb.listeners.delete(port);
     const address = lb.taskAddress;
     const closed =
       address === undefined
-        ? undefined
+        ? Promise.resolve()
         : this.#host((host) => host.closePort(address, port)).catch((err: unknown) => {
             this.#options.log.warn({ err, address, port }, 'could not close a load balancer port to tasks');
           });
-    await Promise.all([closeListener(listener, graceMs), closed]);
+    return { closed, drained: closeListener(listener, graceMs) };
   }
 
   #configure(listener: Listener, lb: LoadBalancerPlan, plan: ListenerPlan): void {
@@ -323,7 +335,12 @@ export class LocalLbDataPlane implements LbDataPlane {
    * then its task address leaves the host (unless a load balancer took it again meanwhile).
    */
   async #removeBalancer(lb: LoadBalancerRuntime, graceMs: number): Promise<void> {
-    await Promise.all([...lb.listeners].map(([port, l]) => this.#unbind(lb, port, l, graceMs)));
+    await Promise.all(
+      [...lb.listeners].flatMap(([port, l]) => {
+        const { closed, drained } = this.#unbind(lb, port, l, graceMs);
+        return [closed, drained];
+      }),
+    );
     const address = lb.taskAddress;
     if (address === undefined) return;
     for (const other of this.#balancers.values()) if (other.taskAddress === address) return;

@@ -1,28 +1,21 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  ECSClient,
-  ListTasksCommand,
-  PutAccountSettingDefaultCommand,
-  StopTaskCommand,
-} from '@aws-sdk/client-ecs';
-import pino from 'pino';
-import { LocalAgent } from '../../src/agent/local-agent.ts';
+import { ECSClient, PutAccountSettingDefaultCommand } from '@aws-sdk/client-ecs';
 import { writeImageArchive } from '../fixtures/images.ts';
 import { allEvents, eventually } from '../support/logs.ts';
 import { BIN, type RunningNeargate, spawnNeargate } from '../support/spawn-neargate.ts';
 import {
   cannotRunTasks,
   isRunning,
-  isStopped,
   registerTask,
   runTask,
+  stopSpawnedNeargate,
   waitForTask,
 } from '../support/tasks.ts';
 
@@ -58,27 +51,7 @@ describe('awslogs across a killed server', { skip: cannotRunTasks }, () => {
     dataDir = await mkdtemp(join(tmpdir(), 'neargate-logs-kill-'));
   });
   after(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      const { taskArns = [] } = await ecs()
-        .send(new ListTasksCommand({}))
-        .catch(() => ({ taskArns: [] }));
-      for (const task of taskArns)
-        await ecs()
-          .send(new StopTaskCommand({ task }))
-          .catch(() => {});
-      for (const a of taskArns) await waitForTask(ecs(), a, isStopped).catch(() => {});
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
-    const agent = await LocalAgent.start({
-      root: join(dataDir, 'agent'),
-      log: pino({ level: 'silent' }),
-      prefix: 'tl',
-      cgroupParent: '/neargate-test-tl',
-    });
-    await agent.teardown();
-    await agent.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await stopSpawnedNeargate(server, ecs, { dataDir, prefix: 'tl', cgroupParent: '/neargate-test-tl' });
   });
 
   test('kill -9 twice while a container prints: every line arrives exactly once', async () => {

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import {
-  CreateServiceCommand,
-  DeleteServiceCommand,
-  ECSClient,
-  ListTasksCommand,
-  StopTaskCommand,
-} from '@aws-sdk/client-ecs';
+import { CreateServiceCommand, ECSClient, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import {
   ElasticLoadBalancingV2Client,
   ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import pino from 'pino';
-import { LocalAgent } from '../../src/agent/local-agent.ts';
 import { writeImageArchive } from '../fixtures/images.ts';
 import {
   createLoadBalancer,
@@ -36,6 +28,7 @@ import {
   isRunning,
   isStopped,
   registerTask,
+  stopSpawnedNeargate,
   taskIp,
   waitForTask,
 } from '../support/tasks.ts';
@@ -73,30 +66,7 @@ before(async () => {
 });
 after(async () => {
   if (cannotRunTasks) return;
-  if (server && server.child.exitCode === null) {
-    await ecs()
-      .send(new DeleteServiceCommand({ service: 'web', force: true }))
-      .catch(() => {});
-    const { taskArns = [] } = await ecs()
-      .send(new ListTasksCommand({}))
-      .catch(() => ({ taskArns: [] }));
-    for (const task of taskArns)
-      await ecs()
-        .send(new StopTaskCommand({ task }))
-        .catch(() => {});
-    for (const a of taskArns) await waitForTask(ecs(), a, isStopped, 120_000).catch(() => {});
-    server.child.kill('SIGTERM');
-    await server.exited;
-  }
-  const agent = await LocalAgent.start({
-    root: join(dataDir, 'agent'),
-    log: pino({ level: 'silent' }),
-    prefix: 'tl',
-    cgroupParent: '/neargate-test-tl',
-  });
-  await agent.teardown();
-  await agent.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await stopSpawnedNeargate(server, ecs, { dataDir, prefix: 'tl', cgroupParent: '/neargate-test-tl' });
 });
 
 test('SIGKILL the server while a task drains and another exits: after a restart the targets are exactly the running tasks again', {

@@ -16,9 +16,12 @@ import {
   StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
+import pino from 'pino';
+import { LocalAgent } from '../../src/agent/local-agent.ts';
 import { type ImageSpec, writeImageArchive } from '../fixtures/images.ts';
 import { ecsClient } from './ecs-client.ts';
 import { startTestNeargate, type TestNeargate } from './neargate.ts';
+import type { RunningNeargate } from './spawn-neargate.ts';
 
 /** Whether this machine can run tasks; the reason when it cannot. */
 export const cannotRunTasks: string | false =
@@ -76,6 +79,32 @@ export async function startTaskNeargate(
       await ng.stop();
     },
   };
+}
+
+/**
+ * Ends a `bin/neargate up` a test spawned, and what it left on the host: its services and tasks
+ * (while it still runs), then the server, then its host prefix's netns, bridges, nft table and
+ * cgroups, and its data dir.
+ */
+export async function stopSpawnedNeargate(
+  server: RunningNeargate | undefined,
+  client: () => ECSClient,
+  host: { dataDir: string; prefix: string; cgroupParent: string },
+): Promise<void> {
+  if (server && server.child.exitCode === null && server.child.signalCode === null) {
+    await stopAllTasks(client()).catch(() => {});
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+  const agent = await LocalAgent.start({
+    root: join(host.dataDir, 'agent'),
+    log: pino({ level: 'silent' }),
+    prefix: host.prefix,
+    cgroupParent: host.cgroupParent,
+  });
+  await agent.teardown();
+  await agent.close();
+  await rm(host.dataDir, { recursive: true, force: true });
 }
 
 /** Deletes every service and stops every task of every cluster, and waits until all are STOPPED. */

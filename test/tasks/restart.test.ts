@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import {
-  DescribeTasksCommand,
-  ECSClient,
-  ListTasksCommand,
-  RunTaskCommand,
-  StopTaskCommand,
-} from '@aws-sdk/client-ecs';
-import pino from 'pino';
-import { LocalAgent } from '../../src/agent/local-agent.ts';
+import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { writeImageArchive } from '../fixtures/images.ts';
 import { BIN, type RunningNeargate, spawnNeargate } from '../support/spawn-neargate.ts';
 import {
@@ -26,6 +18,7 @@ import {
   runTask,
   SERVE,
   SUBNET,
+  stopSpawnedNeargate,
   waitForTask,
 } from '../support/tasks.ts';
 
@@ -54,30 +47,7 @@ describe('tasks outlive the server', { skip: cannotRunTasks }, () => {
     dataDir = await mkdtemp(join(tmpdir(), 'neargate-restart-'));
   });
   after(async () => {
-    if (server && server.child.exitCode === null) {
-      const { taskArns = [] } = await client()
-        .send(new ListTasksCommand({}))
-        .catch(() => ({ taskArns: [] }));
-      await Promise.all(
-        taskArns.map((task) =>
-          client()
-            .send(new StopTaskCommand({ task }))
-            .catch(() => {}),
-        ),
-      );
-      for (const a of taskArns) await waitForTask(client(), a, isStopped).catch(() => {});
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
-    const agent = await LocalAgent.start({
-      root: join(dataDir, 'agent'),
-      log: pino({ level: 'silent' }),
-      prefix: 'tr',
-      cgroupParent: '/neargate-test-tr',
-    });
-    await agent.teardown();
-    await agent.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await stopSpawnedNeargate(server, client, { dataDir, prefix: 'tr', cgroupParent: '/neargate-test-tr' });
   });
 
   test('image load goes through the running server, and ls and rm work', async () => {

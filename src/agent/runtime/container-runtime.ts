@@ -11,6 +11,7 @@ import { launchConmon } from './conmon.ts';
 import { isConmonAlive } from './conmon-alive.ts';
 import { ContainerFiles, type ContainerRecord } from './container-files.ts';
 import type { ContainerExit, ContainerInfo, ContainerStatus } from './container-info.ts';
+import { startThroughExecFifo } from './exec-fifo.ts';
 import { type OciSpec, serializeRuntimeSpec } from './oci-spec.ts';
 import { type ContainerStats, type ExecResult, Runc, type RuncState } from './runc.ts';
 import { RuntimeError } from './runtime-error.ts';
@@ -176,7 +177,11 @@ export class ContainerRuntime {
     // Written first, so that a crash right after runc start still leaves a start time.
     await writeFile(this.#layout.file(id, 'started'), this.#now().toISOString());
     try {
-      await this.#runc.start(id, options);
+      const pid = await this.#files.containerPid(id);
+      const alive = () => pid !== null && processExists(pid);
+      const { runcRoot } = this.#layout;
+      if (!(await startThroughExecFifo(runcRoot, id, alive, options.signal)))
+        await this.#runc.start(id, options);
     } catch (error) {
       await rm(this.#layout.file(id, 'started'), { force: true });
       throw error;
@@ -441,4 +446,14 @@ function findExecutable(name: string, fallbackDir: string): string {
     } catch {}
   }
   return join(fallbackDir, name);
+}
+
+/** Whether a process of this pid exists (a zombie too, for the moment its parent takes to reap it). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { DirectRunner } from '../../../src/agent/process/direct-runner.ts';
 import { ContainerRuntime } from '../../../src/agent/runtime/container-runtime.ts';
 import { readNofileCeiling } from '../../../src/agent/runtime/read-nofile-ceiling.ts';
@@ -127,6 +129,55 @@ describe('ContainerRuntime', () => {
     assert.equal(info.exitCode, 3, 'it got the stop signal');
     assert.deepEqual(await fx.logLines(id), ['stdout ready', 'stdout got TERM']);
     assert.deepEqual(ran, [], 'signalled and seen to end without runc');
+  });
+
+  test('start runs no runc process, and runc sees the container running as after runc start', async () => {
+    const id = fx.id('fifo-start');
+    const { pid } = await fx.runtime.create(id, {
+      bundleDir: fx.dir,
+      spec: await fx.spec(id, { args: ['sh', '-c', 'echo started; sleep 30'] }),
+      logPath: fx.logPath(id),
+    });
+    const ran: string[] = [];
+    const direct = new DirectRunner();
+    const counting = new ContainerRuntime({
+      stateDir: join(fx.dir, 'state'),
+      runner: {
+        run: (file, args, options) => {
+          ran.push(`${basename(file)} ${args.join(' ')}`);
+          return direct.run(file, args, options);
+        },
+      },
+    });
+    await counting.start(id);
+    assert.deepEqual(ran, [], 'started without runc');
+    await waitForLog(fx, id, 'stdout started');
+    const runcState = await promisify(execFile)('runc', [
+      '--root',
+      join(fx.dir, 'state', 'runc'),
+      'state',
+      id,
+    ]);
+    const state = JSON.parse(runcState.stdout) as { status: string; pid: number };
+    assert.equal(state.status, 'running');
+    assert.equal(state.pid, pid);
+    // As with runc start, a container starts once.
+    await assert.rejects(fx.runtime.start(id), RuntimeError);
+    await fx.runtime.remove(id);
+  });
+
+  test('a created container whose init died fails to start with the error runc gives', async () => {
+    const id = fx.id('dead-init');
+    const { pid } = await fx.runtime.create(id, {
+      bundleDir: fx.dir,
+      spec: await fx.spec(id, { args: ['sleep', '30'] }),
+      logPath: fx.logPath(id),
+    });
+    process.kill(pid, 'SIGKILL');
+    const started = performance.now();
+    await assert.rejects(fx.runtime.start(id), RuntimeError);
+    assert.ok(performance.now() - started < 5_000, 'no hang on a fifo nobody writes');
+    await fx.runtime.remove(id);
   });
 
   test('stop uses the image stop signal', async () => {

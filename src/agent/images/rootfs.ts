@@ -96,16 +96,16 @@ export class RootfsManager {
     containerDir: string,
     readonly: boolean,
   ): Promise<RootfsLease> {
-    await mkdir(containerDir, { recursive: true });
+    // The directories first (they make containerDir too), all at once: this is on every task's start.
+    const made = readonly ? ['rootfs'] : ['rootfs', 'upper', 'work'];
+    await Promise.all([
+      ...made.map((d) => mkdir(join(containerDir, d), { recursive: true })),
+      mkdir(this.#dir, { recursive: true }),
+    ]);
     const dir = await realpath(containerDir);
     if (UNSAFE_IN_OPTIONS.test(dir)) {
       throw new RangeError(`Container directory "${dir}" has a character overlayfs options cannot carry`);
     }
-    const made = readonly ? [join(dir, 'rootfs')] : ['rootfs', 'upper', 'work'].map((d) => join(dir, d));
-    await Promise.all([
-      ...made.map((d) => mkdir(d, { recursive: true })),
-      mkdir(this.#dir, { recursive: true }),
-    ]);
     const lease: RootfsLease = {
       containerDir: dir,
       manifestDigest: image.manifestDigest,
@@ -191,7 +191,9 @@ export class RootfsManager {
    * list() reads every lease on the host (hundreds while a service scales).
    */
   async mountedPath(containerDir: string): Promise<string | undefined> {
-    const dir = await realpath(containerDir).catch(() => resolve(containerDir));
+    const dir = await realpath(containerDir).catch(() => undefined);
+    // A container directory not made yet (a task's first start) holds no mount.
+    if (dir === undefined) return undefined;
     const path = join(dir, 'rootfs');
     const mounted = (await readMountInfo()).some(
       (m) => m.mountPoint === path && m.fsType === 'overlay' && m.source === this.#source,

@@ -36,7 +36,7 @@ export interface ConmonLaunchOptions {
 export interface ConmonLaunch {
   /** The conmon that supervises the container (the daemonised child, not the one spawned). */
   readonly conmonPid: number;
-  /** Host pid of the container's init, waiting in `runc create` state for `runc start`. */
+  /** Host pid of the container's init, waiting in `runc create` state to be started. */
   readonly containerPid: number;
 }
 
@@ -49,7 +49,7 @@ const START_FD = 4;
  * and the container belong to neither the caller's process group nor its session and outlive it;
  * it holds the container's stdio, writes the log, and records the exit status. Resolves once
  * `runc create` succeeded, as conmon reports on the sync pipe (`{"data": <pid>}`), or rejects with
- * runc's error (`{"data": -1, "message": "<runc stderr>"}`). The caller then runs `runc start`.
+ * runc's error (`{"data": -1, "message": "<runc stderr>"}`). The caller then starts it (ContainerRuntime.start).
  * An abort kills the spawned conmon; had it forked its daemon already, the container may still
  * appear, for remove() to clear.
  */

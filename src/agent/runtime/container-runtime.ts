@@ -174,7 +174,7 @@ export class ContainerRuntime {
   /** Starts the user process of a created container. */
   async start(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     checkId(id);
-    // Written first, so that a crash right after runc start still leaves a start time.
+    // Written first, so that a crash right after the start still leaves a start time.
     await writeFile(this.#layout.file(id, 'started'), this.#now().toISOString());
     try {
       const pid = await this.#files.containerPid(id);

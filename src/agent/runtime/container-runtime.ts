@@ -177,8 +177,11 @@ export class ContainerRuntime {
     // Written first, so that a crash right after the start still leaves a start time.
     await writeFile(this.#layout.file(id, 'started'), this.#now().toISOString());
     try {
-      const pid = await this.#files.containerPid(id);
-      const alive = () => pid !== null && processExists(pid);
+      // The pid file is read only when init is slow to write its byte, not on the usual start.
+      const alive = async () => {
+        const pid = await this.#files.containerPid(id);
+        return pid !== null && processExists(pid);
+      };
       const { runcRoot } = this.#layout;
       if (!(await startThroughExecFifo(runcRoot, id, alive, options.signal)))
         await this.#runc.start(id, options);

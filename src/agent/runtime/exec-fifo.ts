@@ -20,7 +20,7 @@ const WRITE_TIMEOUT_MS = 2_000;
 export async function startThroughExecFifo(
   runcRoot: string,
   id: string,
-  initAlive: () => boolean,
+  initAlive: () => Promise<boolean>,
   signal?: AbortSignal,
 ): Promise<boolean> {
   const path = join(runcRoot, id, 'exec.fifo');
@@ -45,7 +45,7 @@ export async function startThroughExecFifo(
       }
       if (read === 1) break;
       // Nothing yet (0: init has not finished opening its end): it takes well under a millisecond.
-      if (performance.now() > deadline || (attempt % 16 === 15 && !initAlive())) return false;
+      if (performance.now() > deadline || (attempt % 16 === 15 && !(await initAlive()))) return false;
       if (attempt < 64) await new Promise((resolve) => setImmediate(resolve));
       else await sleep(1);
     }

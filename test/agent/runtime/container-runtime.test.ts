@@ -112,18 +112,7 @@ describe('ContainerRuntime', () => {
       args: ['sh', '-c', 'trap "echo got TERM; exit 3" TERM; echo ready; while true; do sleep 0.05; done'],
     });
     await waitForLog(fx, id, 'stdout ready');
-    // Another runtime on the same state dir sees the same containers; this one counts its processes.
-    const ran: string[] = [];
-    const direct = new DirectRunner();
-    const counting = new ContainerRuntime({
-      stateDir: join(fx.dir, 'state'),
-      runner: {
-        run: (file, args, options) => {
-          ran.push(`${basename(file)} ${args.join(' ')}`);
-          return direct.run(file, args, options);
-        },
-      },
-    });
+    const { runtime: counting, ran } = countingRuntime(fx);
     const info = await counting.stop(id, { stopTimeoutMs: 5_000 });
     assert.equal(info.status, 'stopped');
     assert.equal(info.exitCode, 3, 'it got the stop signal');
@@ -133,22 +122,8 @@ describe('ContainerRuntime', () => {
 
   test('start runs no runc process, and runc sees the container running as after runc start', async () => {
     const id = fx.id('fifo-start');
-    const { pid } = await fx.runtime.create(id, {
-      bundleDir: fx.dir,
-      spec: await fx.spec(id, { args: ['sh', '-c', 'echo started; sleep 30'] }),
-      logPath: fx.logPath(id),
-    });
-    const ran: string[] = [];
-    const direct = new DirectRunner();
-    const counting = new ContainerRuntime({
-      stateDir: join(fx.dir, 'state'),
-      runner: {
-        run: (file, args, options) => {
-          ran.push(`${basename(file)} ${args.join(' ')}`);
-          return direct.run(file, args, options);
-        },
-      },
-    });
+    const { pid } = await createOnly(fx, id, ['sh', '-c', 'echo started; sleep 30']);
+    const { runtime: counting, ran } = countingRuntime(fx);
     await counting.start(id);
     assert.deepEqual(ran, [], 'started without runc');
     await waitForLog(fx, id, 'stdout started');
@@ -168,11 +143,7 @@ describe('ContainerRuntime', () => {
 
   test('a created container whose init died fails to start with the error runc gives', async () => {
     const id = fx.id('dead-init');
-    const { pid } = await fx.runtime.create(id, {
-      bundleDir: fx.dir,
-      spec: await fx.spec(id, { args: ['sleep', '30'] }),
-      logPath: fx.logPath(id),
-    });
+    const { pid } = await createOnly(fx, id, ['sleep', '30']);
     process.kill(pid, 'SIGKILL');
     const started = performance.now();
     await assert.rejects(fx.runtime.start(id), RuntimeError);
@@ -280,11 +251,7 @@ describe('ContainerRuntime', () => {
 
   test('inspect and list follow a container through its states', async () => {
     const id = fx.id('states');
-    const { pid } = await fx.runtime.create(id, {
-      bundleDir: fx.dir,
-      spec: await fx.spec(id, { args: ['sleep', '30'] }),
-      logPath: fx.logPath(id),
-    });
+    const { pid } = await createOnly(fx, id, ['sleep', '30']);
     const created = await fx.runtime.inspect(id);
     assert.equal(created.status, 'created');
     assert.equal(created.pid, pid);
@@ -305,4 +272,32 @@ async function waitForLog(fx: RuntimeFixture, id: string, line: string): Promise
     if (performance.now() > deadline) throw new Error(`No "${line}" in the log of ${id}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * Another runtime on the fixture's state dir (it sees the same containers) that records every
+ * process it runs.
+ */
+function countingRuntime(fx: RuntimeFixture): { runtime: ContainerRuntime; ran: string[] } {
+  const ran: string[] = [];
+  const direct = new DirectRunner();
+  const runtime = new ContainerRuntime({
+    stateDir: join(fx.dir, 'state'),
+    runner: {
+      run: (file, args, options) => {
+        ran.push(`${basename(file)} ${args.join(' ')}`);
+        return direct.run(file, args, options);
+      },
+    },
+  });
+  return { runtime, ran };
+}
+
+/** Creates the container (runc create under conmon) without starting it. */
+async function createOnly(fx: RuntimeFixture, id: string, args: string[]): Promise<{ pid: number }> {
+  return fx.runtime.create(id, {
+    bundleDir: fx.dir,
+    spec: await fx.spec(id, { args }),
+    logPath: fx.logPath(id),
+  });
 }

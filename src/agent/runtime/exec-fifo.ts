@@ -3,7 +3,7 @@ import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** How long the init of a created container may take to write its byte once the fifo is open. */
+/** How long the init of a created container may take to write its byte and exec once the fifo is open. */
 const WRITE_TIMEOUT_MS = 2_000;
 
 /**
@@ -34,18 +34,28 @@ export async function startThroughExecFifo(
   try {
     const byte = Buffer.alloc(1);
     const deadline = performance.now() + WRITE_TIMEOUT_MS;
+    // Read to the end, as runc start does: init's end closes when it execs the user process (the
+    // fd is close-on-exec), so the container runs its command, and has its signal handlers, once
+    // this returns. A stop sent sooner would reach runc's init, which as pid 1 ignores SIGTERM.
+    let written = false;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
-      let read = 0;
+      let read = -1;
       try {
         ({ bytesRead: read } = await fifo.read(byte, 0, 1, null));
       } catch (error) {
-        // EAGAIN: init has the fifo open and has not written yet.
+        // EAGAIN: init has its end open and has not written, or not yet exec'd.
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
       }
-      if (read === 1) break;
-      // Nothing yet (0: init has not finished opening its end): it takes well under a millisecond.
-      if (performance.now() > deadline || (attempt % 16 === 15 && !(await initAlive()))) return false;
+      if (read === 1) written = true;
+      // 0 with the byte read: init's end is closed. 0 before it: init has not finished opening its end.
+      else if (read === 0 && written) break;
+      if (performance.now() > deadline) {
+        if (written) break; // started; its exec is only slow
+        return false;
+      }
+      if (!written && attempt % 16 === 15 && !(await initAlive())) return false;
+      // It takes well under a millisecond.
       if (attempt < 64) await new Promise((resolve) => setImmediate(resolve));
       else await sleep(1);
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -126,6 +127,8 @@ describe('ContainerRuntime', () => {
     const { runtime: counting, ran } = countingRuntime(fx);
     await counting.start(id);
     assert.deepEqual(ran, [], 'started without runc');
+    // Started means the command runs, not runc's init (which, as pid 1, would ignore a SIGTERM).
+    assert.equal(readlinkSync(`/proc/${pid}/exe`), '/bin/busybox');
     await waitForLog(fx, id, 'stdout started');
     const runcState = await promisify(execFile)('runc', [
       '--root',

@@ -31,10 +31,9 @@ import { TaskReconciler } from './control/task-reconciler.ts';
 import { cidrsOverlap, parseCidr } from './core/cidr.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
-import { HostsFile } from './lb/hosts-file.ts';
 import { type LbDnsServer, TASK_DNS_ADDRESS } from './lb/lb-dns-server.ts';
-import { LocalLbDataPlane } from './lb/local-lb-data-plane.ts';
 import { startTaskDns } from './lb/task-dns.ts';
+import { WorkerLbDataPlane } from './lb/worker-lb-data-plane.ts';
 import { BlobStorage } from './registry/blob-storage.ts';
 import { localRegistry } from './registry/local-source.ts';
 import { Registry } from './registry/registry.ts';
@@ -67,7 +66,7 @@ export interface Neargate {
   /** Feeds the load balancer data plane; absent when the host runs none (load balancers stay provisioning). */
   readonly loadBalancers: LbReconciler | undefined;
   /** This host's load balancer data plane (config.lbDataPlane). */
-  readonly lbDataPlane: LocalLbDataPlane | undefined;
+  readonly lbDataPlane: WorkerLbDataPlane | undefined;
   close(): Promise<void>;
 }
 
@@ -93,7 +92,7 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
   );
   let agent: LocalAgent | undefined;
   let taskApi: NetServer | undefined;
-  let lbDataPlane: LocalLbDataPlane | undefined;
+  let lbDataPlane: WorkerLbDataPlane | undefined;
   let taskDns: LbDnsServer | undefined;
   try {
     const createdRootKey = await ensureRootKey(store, config, ids, clock);
@@ -123,10 +122,10 @@ export async function startNeargate(config: Config, opts: StartOptions = {}): Pr
     });
     const hostAgent = agent;
     const dataPlane = config.lbDataPlane
-      ? new LocalLbDataPlane({
+      ? new WorkerLbDataPlane({
           log: log.child({ part: 'lb' }),
           // Its block in /etc/hosts belongs to this data dir: a restarted server takes it over.
-          hostsFile: new HostsFile({ owner: config.dataDir }),
+          hostsFile: { owner: config.dataDir },
           hostAddresses: {
             ensure: (ip) => hostAgent.ensureHostAddress(ip),
             remove: (ip) => hostAgent.removeHostAddress(ip),

@@ -1,14 +1,14 @@
 /**
- * neargate's ALB data plane alone in a process, as the benchmark drives it: one load balancer,
- * one HTTP listener, one target group of the given targets (round robin, health checks every
- * 5 s), and `rules` path rules evaluated (and missed) before the default forward. Prints
- * `ready` once listening.
+ * neargate's ALB data plane alone in a process, on a thread of its own as the server runs it
+ * (WorkerLbDataPlane), as the benchmark drives it: one load balancer, one HTTP listener, one
+ * target group of the given targets (round robin, health checks every 5 s), and `rules` path
+ * rules evaluated (and missed) before the default forward. Prints `ready` once listening.
  *
  *   node --import tsx bench/lb/alb-process.ts <address> <port> <rules> <targetPort>...
  */
 import pino from 'pino';
 import type { RulePlan } from '../../src/lb/lb-plan.ts';
-import { LocalLbDataPlane } from '../../src/lb/local-lb-data-plane.ts';
+import { WorkerLbDataPlane } from '../../src/lb/worker-lb-data-plane.ts';
 
 const [address, port, ruleCount, ...targetPorts] = process.argv.slice(2);
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/bench/1';
@@ -27,7 +27,7 @@ rules.push({
   conditions: [],
   actions: [{ type: 'forward', targetGroups: [{ arn: TG, weight: 1 }] }],
 });
-const dp = new LocalLbDataPlane({ log: pino({ level: 'warn' }) });
+const dp = new WorkerLbDataPlane({ log: pino({ level: 'warn' }) });
 await dp.apply({
   targetGroups: [
     {

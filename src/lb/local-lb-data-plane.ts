@@ -101,16 +101,23 @@ export class LocalLbDataPlane implements LbDataPlane {
    * (`dualstack.` names too), [] for a load balancer tasks cannot reach, undefined for any other name.
    */
   lookupForTasks(name: string): readonly string[] | undefined {
-    const key = name.toLowerCase().replace(/\.$/, '');
-    const bare = key.startsWith('dualstack.') ? key.slice('dualstack.'.length) : key;
-    if (!this.#names.has(bare)) return undefined;
-    const address = this.#names.get(bare);
-    return address === undefined ? [] : [address];
+    return lookupForTasks(this.#names, name);
   }
 
   /** The address a load balancer listens on for tasks, if it has one. */
   taskAddress(loadBalancerArn: string): string | undefined {
     return this.#balancers.get(loadBalancerArn)?.taskAddress;
+  }
+
+  /** What targetHealth, lookupForTasks and taskAddress answer from, as plain data. */
+  snapshot(): LbDataPlaneSnapshot {
+    const taskAddresses: [string, string][] = [];
+    for (const [arn, lb] of this.#balancers) if (lb.taskAddress) taskAddresses.push([arn, lb.taskAddress]);
+    return {
+      names: [...this.#names],
+      taskAddresses,
+      health: [...this.#groups].map(([arn, g]) => [arn, g.health()]),
+    };
   }
 
   async close(): Promise<void> {
@@ -374,6 +381,30 @@ export class LocalLbDataPlane implements LbDataPlane {
     this.#queue = result.catch(() => {});
     return result;
   }
+}
+
+export interface LbDataPlaneSnapshot {
+  /** DNS names (lowercase) and the load balancer's task address. */
+  readonly names: readonly (readonly [string, string | undefined])[];
+  /** Load balancer ARNs and their task address. */
+  readonly taskAddresses: readonly (readonly [string, string])[];
+  /** Target group ARNs and the health of their targets. */
+  readonly health: readonly (readonly [string, readonly TargetHealth[]])[];
+}
+
+/**
+ * A load balancer DNS name as tasks resolve it, `dualstack.` names too: its task address, [] for
+ * a load balancer tasks cannot reach, undefined for a name that is no load balancer's.
+ */
+export function lookupForTasks(
+  names: ReadonlyMap<string, string | undefined>,
+  name: string,
+): readonly string[] | undefined {
+  const key = name.toLowerCase().replace(/\.$/, '');
+  const bare = key.startsWith('dualstack.') ? key.slice('dualstack.'.length) : key;
+  if (!names.has(bare)) return undefined;
+  const address = names.get(bare);
+  return address === undefined ? [] : [address];
 }
 
 /** Which listener runs a listener plan: HTTP on an ALB, TCP on an NLB; others are not served. */

@@ -13,6 +13,7 @@ import type {
   ActionPlan,
   ConditionPlan,
   HealthCheckPlan,
+  LbDataPlane,
   LbPlan,
   ListenerPlan,
   LoadBalancerPlan,
@@ -21,6 +22,7 @@ import type {
   TargetPlan,
 } from '../../src/lb/lb-plan.ts';
 import { LocalLbDataPlane, type LocalLbDataPlaneOptions } from '../../src/lb/local-lb-data-plane.ts';
+import { WorkerLbDataPlane, type WorkerLbDataPlaneOptions } from '../../src/lb/worker-lb-data-plane.ts';
 
 export const silent = pino({ level: process.env.NEARGATE_TEST_LOG ?? 'silent' });
 
@@ -172,9 +174,19 @@ export function dataPlane(
   return dp;
 }
 
+/** A data plane on a thread of its own, as the server runs it, closed after the test. */
+export function workerDataPlane(
+  t: { after: (fn: () => Promise<void>) => void },
+  options: Partial<WorkerLbDataPlaneOptions> = {},
+) {
+  const dp = new WorkerLbDataPlane({ log: silent, ...options });
+  t.after(() => dp.close());
+  return dp;
+}
+
 /** One ALB with one HTTP listener whose default rule forwards to `group`; its URL. */
 export async function simpleAlb(
-  dp: LocalLbDataPlane,
+  dp: LbDataPlane,
   groups: TargetGroupPlan[],
   rules?: RulePlan[],
   over: Partial<LoadBalancerPlan> = {},
@@ -245,7 +257,7 @@ export async function until(
 }
 
 /** Waits until every target of the group is in `state`. */
-export function untilState(dp: LocalLbDataPlane, arn: string, state: string, count?: number) {
+export function untilState(dp: LbDataPlane, arn: string, state: string, count?: number) {
   return until(
     () => {
       const h = dp.targetHealth(arn);

@@ -17,7 +17,6 @@ import {
 } from '../support/tasks.ts';
 import {
   alb,
-  dataPlane,
   fetchText,
   forward,
   freeListenerAddress,
@@ -26,6 +25,7 @@ import {
   silent,
   targetGroup,
   untilState,
+  workerDataPlane,
 } from './support.ts';
 
 const run = promisify(execFile);
@@ -53,7 +53,8 @@ test('real tasks running busybox httpd behind an ALB: reached from the host, and
   );
   const ips = running.map(taskIp);
 
-  // What main.ts will wire: the agent's host addresses, under this server's prefix.
+  // What main.ts wires: the agent's host addresses, under this server's prefix, called from the
+  // main thread by the data plane's own.
   const network = new TaskNetwork({ prefix: ng.config.hostPrefix });
   const hostAddresses = {
     ensure: (ip: string) => network.ensureHostAddress(ip),
@@ -61,7 +62,7 @@ test('real tasks running busybox httpd behind an ALB: reached from the host, and
     openPort: (ip: string, port: number) => network.openLbListener({ address: ip, port }),
     closePort: (ip: string, port: number) => network.closeLbListener({ address: ip, port }),
   };
-  const dp = dataPlane(t, { hostAddresses });
+  const dp = workerDataPlane(t, { hostAddresses });
   const TG = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/httpd/1';
   const { address, port } = freeListenerAddress();
   const lb = alb('arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/httpd/1', address, [

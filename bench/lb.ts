@@ -48,6 +48,13 @@ for (const tool of ['nginx', 'wrk']) {
   }
 }
 
+/**
+ * For the benchmark's own tools (the load generator, the targets), not the proxies: V8's memory
+ * reducer runs full collections of several ms in a process it takes for idle, as it takes one
+ * doing a few hundred requests a second, and those pauses land on every subject alike.
+ */
+const QUIET_GC = ['--no-memory-reducer'];
+
 const children: ChildProcess[] = [];
 const dir = await mkdtemp(join(tmpdir(), 'neargate-bench-lb-'));
 process.on('exit', () => {
@@ -222,7 +229,7 @@ async function pacedPair(
 ): Promise<{ direct: PacedResult; subject: PacedResult }> {
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', 'bench/lb/paced-load.ts', String(RATE), String(SECONDS), direct, url],
+    [...QUIET_GC, '--import', 'tsx', 'bench/lb/paced-load.ts', String(RATE), String(SECONDS), direct, url],
     { cwd: ROOT },
   );
   const [a, b] = stdout
@@ -237,7 +244,7 @@ const fmt = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 const load = loadavg()[0]!.toFixed(1);
 const { ports: targets } = JSON.parse(
-  (await start(process.execPath, ['--import', 'tsx', 'bench/lb/backends.ts', '2'])).line,
+  (await start(process.execPath, [...QUIET_GC, '--import', 'tsx', 'bench/lb/backends.ts', '2'])).line,
 ) as { ports: number[] };
 const albAddress = `127.${randomInt(100, 250)}.${randomInt(0, 256)}.1`;
 const [albPort, rulesPort, nginx1Port, nginxAutoPort, undiciPort, agentPort] = await Promise.all([
@@ -387,7 +394,7 @@ try {
     });
   const addedP99 = median(added.get(subjects[1]!.name) ?? []);
   const body = [
-    `Two node:http targets (\`hello, world\\n\`, 13 bytes) in one process, each proxy in its own process(es), all on loopback of this shared 2-core machine, busy with other work (load average ${load} when the run began, ${loadavg()[0]!.toFixed(1)} when it ended${NICE !== 0 ? `; the benchmark's processes ran at nice ${NICE}` : ''}). Medians of ${ROUNDS} rounds, subjects taking turns.`,
+    `Two node:http targets (\`hello, world\\n\`, 13 bytes) in one process, each proxy in its own process(es), all on loopback of this 2-core machine (load average ${load} when the run began, ${loadavg()[0]!.toFixed(1)} when it ended${NICE !== 0 ? `; the benchmark's processes ran at nice ${NICE}` : ''}). Medians of ${ROUNDS} rounds, subjects taking turns.`,
     '',
     `**At saturation**: \`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s\` (keep-alive).`,
     '',
@@ -398,7 +405,7 @@ try {
     '',
     `neargate ALB / nginx: ${((alb.rps / nginxAuto.rps) * 100).toFixed(0)}% of nginx with worker_processes auto, ${((alb.rps / nginx1.rps) * 100).toFixed(0)}% of nginx with 1 worker (target: at least 50%). CPU per request, from /proc, is the proxy's own cost whatever share of the cores it got; on a machine this loaded, requests per second also measure how many runnable processes each proxy has (nginx auto has two, the ALB one).`,
     '',
-    `**At a moderate fixed rate**: ${RATE} requests/s for ${SECONDS} s, open loop (bench/lb/paced-load.ts: even send times, a new connection when all are busy; latency from write to the end of the response; its sends were late by at most ${fmt(Math.max(...[...moderate.values()].flat().map((r) => r.lateP99)))} ms at p99). Each proxy is driven together with the targets directly (${RATE} requests/s each, interleaved), so both see the same hiccups of the machine; the added p99 is the median over ${PACED_ROUNDS} runs of the difference within a run. ${waited} of the requests had to wait for a free connection (the 128 per URL were all busy: the machine stalled).`,
+    `**At a moderate fixed rate**: ${RATE} requests/s for ${SECONDS} s, open loop (bench/lb/paced-load.ts: even send times, a new connection when all are busy; latency from write to the end of the response; its sends were late by at most ${fmt(Math.max(...[...moderate.values()].flat().map((r) => r.lateP99)))} ms at p99). Each proxy is driven together with the targets directly (${RATE} requests/s each, interleaved), so both see the same hiccups of the machine; the added p99 is the median over ${PACED_ROUNDS} runs of the difference within a run. ${waited === 0 ? 'No request had to wait for a free connection.' : `${waited} of the requests had to wait for a free connection (the 128 per URL were all busy).`}`,
     '',
     markdownTable(['through', 'p50', 'p99', 'p99.9', 'p99 added to the targets’ own (same run)'], modRows),
     '',

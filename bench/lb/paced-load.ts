@@ -106,7 +106,8 @@ await new Promise<void>((resolve) => {
       resolve();
       return;
     }
-    const due = Math.floor(((now - start) * rate) / 1000);
+    // Request k is due at start + k / rate: those due by now, counting the one due right now.
+    const due = Math.floor(((now - start) * rate) / 1000) + 1;
     while (sent < due) {
       const intended = start + (sent * 1000) / rate;
       // Each subject gets its request at the same moment, in an order that rotates.

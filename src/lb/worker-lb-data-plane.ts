@@ -108,7 +108,11 @@ export class WorkerLbDataPlane implements LbDataPlane {
     if (this.#closed) return;
     this.#closed = true;
     const worker = this.#worker;
-    if (worker === undefined) return;
+    if (worker === undefined) {
+      // None ran, or the last one died: its names may still be in the hosts file.
+      await this.#removeHostsBlock();
+      return;
+    }
     try {
       await this.#call({ op: 'close', id: 0 });
     } finally {
@@ -122,10 +126,14 @@ export class WorkerLbDataPlane implements LbDataPlane {
    * CPU). Only a block of names that a killed server left in the hosts file has to go.
    */
   async #applyNothing(): Promise<void> {
-    const hostsFile = this.#options.hostsFile;
-    if (hostsFile === undefined || this.#hostsFileCleared) return;
-    await new HostsFile(hostsFile).write([]);
+    if (this.#hostsFileCleared) return;
+    await this.#removeHostsBlock();
     this.#hostsFileCleared = true;
+  }
+
+  async #removeHostsBlock(): Promise<void> {
+    const hostsFile = this.#options.hostsFile;
+    if (hostsFile !== undefined) await new HostsFile(hostsFile).remove();
   }
 
   #call(message: ToLbWorker & { op: 'apply' | 'close' }): Promise<void> {
@@ -212,6 +220,7 @@ export class WorkerLbDataPlane implements LbDataPlane {
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
     this.#health = new Map();
+    this.#hostsFileCleared = false;
     if (this.#closed) return;
     this.#options.log.error({ code }, 'the load balancer data plane stopped; starting it again in 1 s');
     setTimeout(() => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { Agent } from 'node:http';
-import { connect } from 'node:net';
 import { test } from 'node:test';
 import type { LbPlan } from '../../src/lb/lb-plan.ts';
 import {
@@ -12,6 +11,7 @@ import {
   freeListenerAddress,
   httpListener,
   RawClient,
+  refused,
   rule,
   splitResponses,
   startBackend,
@@ -37,17 +37,6 @@ async function slowBackend(name: string) {
       for (const res of held.splice(0)) res.end(`${name} slow`);
     },
   };
-}
-
-function refused(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(true));
-  });
 }
 
 test('a draining target finishes its requests in flight and gets no new ones; past its delay they are cut (502)', async (t) => {

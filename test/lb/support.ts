@@ -7,7 +7,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import pino from 'pino';
 import type {
   ActionPlan,
@@ -240,6 +240,18 @@ export function fetchText(
     );
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** Whether a TCP connection to host:port is refused. */
+export function refused(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(true));
   });
 }
 

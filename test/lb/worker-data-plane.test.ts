@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,6 +15,7 @@ import {
   forward,
   freeListenerAddress,
   httpListener,
+  refused,
   rule,
   simpleAlb,
   startBackend,
@@ -43,17 +44,6 @@ async function childBackend(t: { after: (fn: () => void) => void }): Promise<num
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     child.once('exit', (code) => reject(new Error(`the backend exited with ${code}`)));
-  });
-}
-
-function refused(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(true));
   });
 }
 
@@ -203,6 +193,7 @@ test('the names go into the hosts file from the thread and out on close; an empt
   const empty = workerDataPlane(t, { hostsFile: { owner, path } });
   await empty.apply({ targetGroups: [], loadBalancers: [] });
   assert.equal(await readFile(path, 'utf8'), '127.0.0.1\tlocalhost\n');
+  await empty.close();
 
   const dp = workerDataPlane(t, { hostsFile: { owner, path } });
   const { address, plan } = await simpleAlb(dp, [targetGroup(TG, [])]);

@@ -53,8 +53,8 @@ test('real tasks running busybox httpd behind an ALB: reached from the host, and
   );
   const ips = running.map(taskIp);
 
-  // What main.ts wires: the agent's host addresses, under this server's prefix, called from the
-  // main thread by the data plane's own.
+  // What main.ts wires: the agent's host addresses, under this server's prefix, which the data
+  // plane's thread has the main thread call.
   const network = new TaskNetwork({ prefix: ng.config.hostPrefix });
   const hostAddresses = {
     ensure: (ip: string) => network.ensureHostAddress(ip),

@@ -197,9 +197,10 @@ export class WorkerLbDataPlane implements LbDataPlane {
     }
   }
 
-  #host(call: HostCall): Promise<void> {
+  /** Async, so that a call that throws at once fails the worker's call, not this thread. */
+  async #host(call: HostCall): Promise<void> {
     const host = this.#options.hostAddresses;
-    if (host === undefined) return Promise.reject(new Error('This data plane has no host addresses'));
+    if (host === undefined) throw new Error('This data plane has no host addresses');
     switch (call.method) {
       case 'ensure':
       case 'remove':

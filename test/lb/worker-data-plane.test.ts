@@ -137,9 +137,11 @@ test('host addresses are set from the main thread; a failure fails the apply, an
         record(`remove ${address}`);
         await ip('addr', 'del', `${address}/32`, 'dev', 'lo');
       },
-      openPort: async (address, port) => {
+      // Not async: it throws at once, which must fail the apply, not the main thread.
+      openPort: (address, port) => {
         record(`open ${address}:${port}`);
         if (failOpen) throw new Error('nft said no');
+        return Promise.resolve();
       },
       closePort: async (address, port) => record(`close ${address}:${port}`),
     },

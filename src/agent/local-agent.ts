@@ -438,6 +438,9 @@ export class LocalAgent implements HostAgent {
   ): Promise<void> {
     const id = runtimeId(taskId, name);
     this.#health.unwatch(id);
+    // A create still under way (a task stopped while PENDING) has no pid to signal yet: the stop
+    // would find nothing to kill and wait out the stop timeout for a container that never starts.
+    await this.#created.get(id)?.catch(() => {});
     const state = await this.#runtime.inspect(id);
     if (state.status === 'running' || state.status === 'created') await this.#runtime.stop(id, opts);
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { compileAlbAction } from './alb-action.ts';
 import { AlbListener, type AlbListenerConfig } from './alb-listener.ts';
+import { HealthListeners, type LbDataPlaneSnapshot, lookupForTasks } from './data-plane-view.ts';
 import type { HostsFile } from './hosts-file.ts';
 import { HttpDate } from './http-date.ts';
 import type { LbDataPlane, LbPlan, ListenerPlan, LoadBalancerPlan, TargetHealth } from './lb-plan.ts';
@@ -63,7 +64,7 @@ export class LocalLbDataPlane implements LbDataPlane {
   readonly #balancers = new Map<string, LoadBalancerRuntime>();
   /** DNS names (lowercase) to the load balancer's task address. */
   #names = new Map<string, string | undefined>();
-  readonly #healthListeners = new Set<(targetGroupArn: string) => void>();
+  readonly #healthListeners: HealthListeners;
   readonly #unsupported = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
   /** Calls to hostAddresses run in the order made: a port closed is closed before it opens again. */
@@ -72,6 +73,7 @@ export class LocalLbDataPlane implements LbDataPlane {
 
   constructor(options: LocalLbDataPlaneOptions) {
     this.#options = options;
+    this.#healthListeners = new HealthListeners(options.log);
     const now = options.now ?? Date.now;
     this.#services = {
       dates: new HttpDate(now),
@@ -92,8 +94,7 @@ export class LocalLbDataPlane implements LbDataPlane {
   }
 
   onHealthChange(listener: (targetGroupArn: string) => void): () => void {
-    this.#healthListeners.add(listener);
-    return () => this.#healthListeners.delete(listener);
+    return this.#healthListeners.add(listener);
   }
 
   /**
@@ -146,7 +147,7 @@ export class LocalLbDataPlane implements LbDataPlane {
         runtime = new TargetGroupRuntime(g, {
           now: this.#services.now,
           log: this.#options.log,
-          onHealthChange: (arn) => this.#emitHealth(arn),
+          onHealthChange: (arn) => this.#healthListeners.emit(arn),
         });
         this.#groups.set(g.arn, runtime);
       }
@@ -358,16 +359,6 @@ export class LocalLbDataPlane implements LbDataPlane {
     }
   }
 
-  #emitHealth(arn: string): void {
-    for (const listener of this.#healthListeners) {
-      try {
-        listener(arn);
-      } catch (err) {
-        this.#options.log.error({ err }, 'health change listener failed');
-      }
-    }
-  }
-
   #host(call: (host: HostAddresses) => Promise<void>): Promise<void> {
     const host = this.#options.hostAddresses;
     if (host === undefined) return Promise.resolve();
@@ -381,30 +372,6 @@ export class LocalLbDataPlane implements LbDataPlane {
     this.#queue = result.catch(() => {});
     return result;
   }
-}
-
-export interface LbDataPlaneSnapshot {
-  /** DNS names (lowercase) and the load balancer's task address. */
-  readonly names: readonly (readonly [string, string | undefined])[];
-  /** Load balancer ARNs and their task address. */
-  readonly taskAddresses: readonly (readonly [string, string])[];
-  /** Target group ARNs and the health of their targets. */
-  readonly health: readonly (readonly [string, readonly TargetHealth[]])[];
-}
-
-/**
- * A load balancer DNS name as tasks resolve it, `dualstack.` names too: its task address, [] for
- * a load balancer tasks cannot reach, undefined for a name that is no load balancer's.
- */
-export function lookupForTasks(
-  names: ReadonlyMap<string, string | undefined>,
-  name: string,
-): readonly string[] | undefined {
-  const key = name.toLowerCase().replace(/\.$/, '');
-  const bare = key.startsWith('dualstack.') ? key.slice('dualstack.'.length) : key;
-  if (!names.has(bare)) return undefined;
-  const address = names.get(bare);
-  return address === undefined ? [] : [address];
 }
 
 /** Which listener runs a listener plan: HTTP on an ALB, TCP on an NLB; others are not served. */

@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { HealthListeners, type LbDataPlaneSnapshot, lookupForTasks } from './data-plane-view.ts';
 import { HostsFile } from './hosts-file.ts';
 import type { LbDataPlane, LbPlan, TargetHealth } from './lb-plan.ts';
-import { type LbDataPlaneSnapshot, lookupForTasks } from './local-lb-data-plane.ts';
+
 import type { HostAddresses } from './task-address.ts';
 
 export interface WorkerLbDataPlaneOptions {
@@ -63,7 +64,7 @@ export class WorkerLbDataPlane implements LbDataPlane {
   #worker: Worker | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  readonly #healthListeners = new Set<(targetGroupArn: string) => void>();
+  readonly #healthListeners: HealthListeners;
   #names = new Map<string, string | undefined>();
   #taskAddresses = new Map<string, string>();
   #health = new Map<string, readonly TargetHealth[]>();
@@ -74,6 +75,7 @@ export class WorkerLbDataPlane implements LbDataPlane {
 
   constructor(options: WorkerLbDataPlaneOptions) {
     this.#options = options;
+    this.#healthListeners = new HealthListeners(options.log);
   }
 
   apply(plan: LbPlan): Promise<void> {
@@ -90,8 +92,7 @@ export class WorkerLbDataPlane implements LbDataPlane {
   }
 
   onHealthChange(listener: (targetGroupArn: string) => void): () => void {
-    this.#healthListeners.add(listener);
-    return () => this.#healthListeners.delete(listener);
+    return this.#healthListeners.add(listener);
   }
 
   /** As LocalLbDataPlane.lookupForTasks. */
@@ -189,7 +190,7 @@ export class WorkerLbDataPlane implements LbDataPlane {
       }
       case 'health':
         this.#health.set(message.targetGroupArn, message.health);
-        this.#emitHealth(message.targetGroupArn);
+        this.#healthListeners.emit(message.targetGroupArn);
         return;
       case 'log':
         this.#log(message.line);
@@ -231,16 +232,6 @@ export class WorkerLbDataPlane implements LbDataPlane {
         this.#options.log.error({ err }, 'the restarted load balancer data plane could not apply the plan'),
       );
     }, 1_000).unref();
-  }
-
-  #emitHealth(arn: string): void {
-    for (const listener of this.#healthListeners) {
-      try {
-        listener(arn);
-      } catch (err) {
-        this.#options.log.error({ err }, 'health change listener failed');
-      }
-    }
   }
 
   /** Logs a line of the worker's pino output through this thread's logger, at its level. */

@@ -138,7 +138,8 @@ describe('services through the AWS CLI: crash loops, the throttle, the circuit b
 
   /** Every task of the service (running and stopped), as describe-tasks has them, oldest first. */
   async function tasksOf(name: string, cluster?: string): Promise<Json[]> {
-    const arns: string[] = [];
+    // A set: a task told to stop between the two lists is in both.
+    const found = new Set<string>();
     for (const status of ['RUNNING', 'STOPPED']) {
       const listed = await ecs([
         'list-tasks',
@@ -148,8 +149,9 @@ describe('services through the AWS CLI: crash loops, the throttle, the circuit b
         status,
         ...inCluster(cluster),
       ]);
-      arns.push(...listed.taskArns);
+      for (const arn of listed.taskArns) found.add(arn);
     }
+    const arns = [...found];
     const tasks: Json[] = [];
     for (let i = 0; i < arns.length; i += 100) {
       const out = await ecs(['describe-tasks', '--tasks', ...arns.slice(i, i + 100), ...inCluster(cluster)]);

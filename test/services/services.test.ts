@@ -30,6 +30,7 @@ import {
   SERVE,
   startTaskNeargate,
   type TaskNeargate,
+  untilTermTrapped,
   waitForClusterIdle,
   waitForTask,
 } from '../support/tasks.ts';
@@ -467,6 +468,7 @@ describe('services keep their tasks and roll out new revisions', { skip: cannotR
     const onDemand = await runTask(ng.client, td, { cluster: 'spot-task' });
     await waitForTask(ng.client, spot.taskArn!, (t) => t.lastStatus === 'RUNNING');
     await waitForTask(ng.client, onDemand.taskArn!, (t) => t.lastStatus === 'RUNNING');
+    await untilTermTrapped(spot.taskArn!, 2);
     const { BIN } = await import('../support/spawn-neargate.ts');
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -242,6 +242,37 @@ export async function waitForTask(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`task did not get there in ${timeoutMs} ms: ${JSON.stringify(last, null, 1)}`);
+}
+
+/**
+ * Waits until each container's pid 1 in the task (all `containers` of them) handles or ignores
+ * SIGTERM. RUNNING comes when the processes start, before a shell has run its `trap`, and the
+ * kernel drops a SIGTERM that pid 1 has no handler for (under Docker too): a test that stops a
+ * task at once and expects SERVE to exit 0 waits for this first.
+ */
+export async function untilTermTrapped(taskArn: string, containers: number, timeoutMs = 10_000) {
+  const taskId = taskArn.split('/').at(-1)!;
+  const deadline = Date.now() + timeoutMs;
+  let trapped = 0;
+  while (Date.now() < deadline) {
+    trapped = 0;
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const [cgroup, status] = await Promise.all([
+        readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => ''),
+        readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''),
+      ]);
+      if (!cgroup.includes(`/${taskId}/`)) continue;
+      const field = (name: string) => status.match(new RegExp(`^${name}:\\s*(.*)$`, 'm'))?.[1]?.trim() ?? '';
+      if (field('NSpid').split(/\s+/).at(-1) !== '1') continue;
+      const mask = (name: string) => BigInt(`0x${field(name) || 0}`);
+      // Signal n is bit n - 1: SIGTERM (15) is bit 14.
+      if (((mask('SigCgt') | mask('SigIgn')) >> 14n) & 1n) trapped++;
+    }
+    if (trapped >= containers) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${trapped} of ${containers} containers of ${taskId} trap SIGTERM after ${timeoutMs} ms`);
 }
 
 export const isRunning = (t: Task) => t.lastStatus === 'RUNNING';

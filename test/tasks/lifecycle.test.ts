@@ -23,6 +23,7 @@ import {
   startTaskNeargate,
   type TaskNeargate,
   taskIp,
+  untilTermTrapped,
   waitForTask,
 } from '../support/tasks.ts';
 
@@ -152,6 +153,7 @@ describe('a task through its lifecycle', { skip: cannotRunTasks }, () => {
     assert.equal(seen.containers!.find((c) => c.name === 'side')!.exitCode, 4);
     const again = await describeTask(ng.client, t.taskArn!);
     assert.equal(again.desiredStatus, 'RUNNING');
+    await untilTermTrapped(t.taskArn!, 1);
     await ng.client.send(new StopTaskCommand({ task: t.taskArn! }));
     const end = await waitForTask(ng.client, t.taskArn!, isStopped);
     assert.equal(end.containers!.find((c) => c.name === 'main')!.exitCode, 0, 'SERVE exits 0 on SIGTERM');

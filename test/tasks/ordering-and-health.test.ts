@@ -10,6 +10,7 @@ import {
   SERVE,
   startTaskNeargate,
   type TaskNeargate,
+  untilTermTrapped,
   waitForTask,
 } from '../support/tasks.ts';
 
@@ -150,6 +151,7 @@ describe('dependsOn, health checks and stopping', { skip: cannotRunTasks }, () =
     ]);
     const t = await runTask(ng.client, td);
     await waitForTask(ng.client, t.taskArn!, isRunning);
+    await untilTermTrapped(t.taskArn!, 2);
     const asked = Date.now();
     await ng.client.send(new StopTaskCommand({ task: t.taskArn! }));
     const end = await waitForTask(ng.client, t.taskArn!, isStopped);

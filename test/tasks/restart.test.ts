@@ -19,6 +19,7 @@ import {
   SERVE,
   SUBNET,
   stopSpawnedNeargate,
+  untilTermTrapped,
   waitForTask,
 } from '../support/tasks.ts';
 
@@ -121,6 +122,7 @@ describe('tasks outlive the server', { skip: cannotRunTasks }, () => {
     const arns = out.tasks!.map((t) => t.taskArn!);
     assert.equal(arns.length, 10, JSON.stringify(out.failures));
     for (const a of arns) await waitForTask(c, a, isRunning);
+    for (const a of arns) await untilTermTrapped(a, 1);
     await Promise.all(arns.map((task) => c.send(new StopTaskCommand({ task }))));
     // Killed as soon as the first is cleaned up: the others are stopping or waiting their turn.
     const statuses = async (cl: ECSClient) =>

@@ -180,7 +180,7 @@ describe('services through the AWS CLI: crash loops, the throttle, the circuit b
     assert.ok(ended.length >= 3, `three tasks crashed, saw ${ended.length}`);
     for (const t of ended) {
       // Each one got as far as RUNNING: ECS counts it as started, so its crash is not throttled.
-      assert.ok(t.startedAt, `task ${t.taskArn} reached RUNNING`);
+      assert.ok(t.startedAt, `task ${t.taskArn} reached RUNNING: ${JSON.stringify(t, null, 1)}`);
       assert.equal(t.stopCode, 'EssentialContainerExited');
       assert.equal(t.stoppedReason, 'Essential container in task exited');
       assert.equal(t.containers[0].exitCode, 3);

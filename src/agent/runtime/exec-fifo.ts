@@ -37,24 +37,32 @@ export async function startThroughExecFifo(
     // Read to the end, as runc start does: init's end closes when it execs the user process (the
     // fd is close-on-exec), so the container runs its command, and has its signal handlers, once
     // this returns. A stop sent sooner would reach runc's init, which as pid 1 ignores SIGTERM.
-    let written = false;
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted();
-      let read = -1;
+    const read = async () => {
       try {
-        ({ bytesRead: read } = await fifo.read(byte, 0, 1, null));
+        return (await fifo.read(byte, 0, 1, null)).bytesRead;
       } catch (error) {
         // EAGAIN: init has its end open and has not written, or not yet exec'd.
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        return -1;
       }
-      if (read === 1) written = true;
+    };
+    let written = false;
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      const got = await read();
+      if (got === 1) written = true;
       // 0 with the byte read: init's end is closed. 0 before it: init has not finished opening its end.
-      else if (read === 0 && written) break;
+      else if (got === 0 && written) break;
       if (performance.now() > deadline) {
         if (written) break; // started; its exec is only slow
         return false;
       }
-      if (!written && attempt % 16 === 15 && !(await initAlive())) return false;
+      // Gone, unless it wrote, exec'd and ended since the last read (a command that exits at once):
+      // then its byte waits in the fifo, and it did start.
+      if (!written && attempt % 16 === 15 && !(await initAlive())) {
+        if ((await read()) !== 1) return false;
+        written = true;
+      }
       // It takes well under a millisecond.
       if (attempt < 64) await new Promise((resolve) => setImmediate(resolve));
       else await sleep(1);

@@ -35,8 +35,9 @@ export async function startThroughExecFifo(
     const byte = Buffer.alloc(1);
     const deadline = performance.now() + WRITE_TIMEOUT_MS;
     // Read to the end, as runc start does: init's end closes when it execs the user process (the
-    // fd is close-on-exec), so the container runs its command, and has its signal handlers, once
-    // this returns. A stop sent sooner would reach runc's init, which as pid 1 ignores SIGTERM.
+    // fd is close-on-exec), so the container runs its command once this returns. A stop sent
+    // sooner would reach runc's init, which as pid 1 ignores SIGTERM (as the command does until
+    // it sets a handler: that part is the command's own, under Docker too).
     const read = async () => {
       try {
         return (await fifo.read(byte, 0, 1, null)).bytesRead;

@@ -258,11 +258,9 @@ export async function untilTermTrapped(taskArn: string, containers: number, time
     trapped = 0;
     for (const pid of await readdir('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
-      const [cgroup, status] = await Promise.all([
-        readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => ''),
-        readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''),
-      ]);
+      const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
       if (!cgroup.includes(`/${taskId}/`)) continue;
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
       const field = (name: string) => status.match(new RegExp(`^${name}:\\s*(.*)$`, 'm'))?.[1]?.trim() ?? '';
       if (field('NSpid').split(/\s+/).at(-1) !== '1') continue;
       const mask = (name: string) => BigInt(`0x${field(name) || 0}`);

@@ -8,8 +8,8 @@
  * measured: the usual Node proxy (node:http server, undici Pool or node:http Agent upstream), to
  * show why the data plane is hand-written. Needs nginx and wrk (`scripts/setup.sh bench`).
  *
- *   node --import tsx bench/lb.ts [--seconds 10] [--rounds 3] [--paced-rounds 5] [--connections 64] [--rate 500]
- *     [--nice -10]
+ *   node --import tsx bench/lb.ts [--seconds 10] [--rounds 3] [--paced-rounds 5] [--connections 64]
+ *     [--rate 500[,2000...]] [--nice -10]
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -22,14 +22,16 @@ import { promisify } from 'node:util';
 import { markdownTable, record } from './results.ts';
 
 const run = promisify(execFile);
-const arg = (name: string, dflt: number) => {
+const argText = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  return i > 0 ? process.argv[i + 1]! : dflt;
 };
+const arg = (name: string, dflt: number) => Number(argText(name, String(dflt)));
 const SECONDS = arg('seconds', 10);
 const ROUNDS = arg('rounds', 3);
 const CONNECTIONS = arg('connections', 64);
-const RATE = arg('rate', 500);
+/** The paced rates, requests per second to each URL. */
+const RATES = argText('rate', '500').split(',').map(Number);
 /**
  * Niceness for the benchmark and everything it starts (negative needs root). On a machine busy
  * with other work, -10 lets the measured processes run when they are ready, as on a quiet one.
@@ -38,6 +40,7 @@ const NICE = arg('nice', 0);
 /** Rounds of the moderate-rate runs, short enough to repeat more often than the saturation ones. */
 const PACED_ROUNDS = arg('paced-rounds', 5);
 if (NICE !== 0) setPriority(NICE);
+
 const ROOT = new URL('..', import.meta.url).pathname;
 
 for (const tool of ['nginx', 'wrk']) {
@@ -124,6 +127,18 @@ function statFields(pid: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The machine's CPU times so far, from /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal. */
+function cpuTimes(): number[] {
+  return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+}
+
+/** Of the time between two cpuTimes(), the share the hypervisor ran other work instead of this VM. */
+function stealShare(before: number[], after: number[]): number {
+  const d = after.map((t, i) => t - before[i]!);
+  const total = d.reduce((a, b) => a + b, 0);
+  return total > 0 ? d[7]! / total : 0;
 }
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -222,14 +237,15 @@ interface PacedResult {
   lateP99: number;
 }
 
-/** The targets directly and `url`, driven together at RATE each: the same seconds for both. */
+/** The targets directly and `url`, driven together at `rate` each: the same seconds for both. */
 async function pacedPair(
+  rate: number,
   direct: string,
   url: string,
 ): Promise<{ direct: PacedResult; subject: PacedResult }> {
   const { stdout } = await run(
     process.execPath,
-    [...QUIET_GC, '--import', 'tsx', 'bench/lb/paced-load.ts', String(RATE), String(SECONDS), direct, url],
+    [...QUIET_GC, '--import', 'tsx', 'bench/lb/paced-load.ts', String(rate), String(SECONDS), direct, url],
     { cwd: ROOT },
   );
   const [a, b] = stdout
@@ -320,30 +336,41 @@ const subjects = [
 try {
   for (const s of subjects) await wrk(s.url, CONNECTIONS, 2); // warm up JITs and pools
   const saturation = new Map<string, WrkResult[]>();
+  /** Paced results by rate and subject (see `key`). */
   const moderate = new Map<string, PacedResult[]>();
-  /** Per proxy: its p99 less the targets' own p99 in the same run. */
+  /** Per proxy and rate: its p99 less the targets' own p99 in the same run. */
   const added = new Map<string, number[]>();
+  const key = (rate: number, name: string) => `${rate} ${name}`;
+  const push = <T>(map: Map<string, T[]>, k: string, value: T) => map.set(k, [...(map.get(k) ?? []), value]);
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of subjects) {
       const r = await wrk(s.url, CONNECTIONS, SECONDS, s.pids);
-      saturation.set(s.name, [...(saturation.get(s.name) ?? []), r]);
+      push(saturation, s.name, r);
       process.stderr.write(`round ${round + 1} saturation ${s.name}: ${r.rps.toFixed(0)} req/s\n`);
     }
   }
   let waited = 0;
+  const direct = subjects[0]!;
+  /** Per paced run: the share of the cores' time the hypervisor gave to other guests. */
+  const steals: number[] = [];
   for (let round = 0; round < PACED_ROUNDS; round++) {
-    for (const s of subjects.filter((x) => x.paced && x !== subjects[0])) {
-      const { direct, subject } = await pacedPair(subjects[0]!.url, s.url);
-      if ([direct, subject].some((r) => r.errors > 0 || r.unanswered > 0)) {
-        throw new Error(`paced load saw errors: ${JSON.stringify({ direct, subject })}`);
+    for (const rate of RATES) {
+      for (const s of subjects.filter((x) => x.paced && x !== direct)) {
+        const before = cpuTimes();
+        const pair = await pacedPair(rate, direct.url, s.url);
+        const steal = stealShare(before, cpuTimes());
+        steals.push(steal);
+        if ([pair.direct, pair.subject].some((r) => r.errors > 0 || r.unanswered > 0)) {
+          throw new Error(`paced load saw errors: ${JSON.stringify(pair)}`);
+        }
+        waited += pair.direct.waited + pair.subject.waited;
+        push(moderate, key(rate, s.name), pair.subject);
+        push(moderate, key(rate, direct.name), pair.direct);
+        push(added, key(rate, s.name), pair.subject.p99 - pair.direct.p99);
+        process.stderr.write(
+          `round ${round + 1}, ${rate}/s, ${s.name}: p99 ${fmt(pair.subject.p99)} ms, targets ${fmt(pair.direct.p99)} ms, generator late ${fmt(pair.direct.lateP99)} ms at p99, steal ${(steal * 100).toFixed(1)}%\n`,
+        );
       }
-      waited += direct.waited + subject.waited;
-      moderate.set(s.name, [...(moderate.get(s.name) ?? []), subject]);
-      moderate.set(subjects[0]!.name, [...(moderate.get(subjects[0]!.name) ?? []), direct]);
-      added.set(s.name, [...(added.get(s.name) ?? []), subject.p99 - direct.p99]);
-      process.stderr.write(
-        `round ${round + 1} ${RATE}/s ${s.name}: p99 ${fmt(subject.p99)} ms, targets ${fmt(direct.p99)} ms\n`,
-      );
     }
   }
 
@@ -370,29 +397,41 @@ try {
       Number.isNaN(r.cpuUs) ? '—' : `${r.cpuUs.toFixed(0)} µs`,
     ];
   });
-  const mod = (name: string) => {
-    const rs = moderate.get(name) ?? [];
+  const mod = (k: string) => {
+    const rs = moderate.get(k) ?? [];
     return {
       p50: median(rs.map((r) => r.p50)),
       p99: median(rs.map((r) => r.p99)),
       p999: median(rs.map((r) => r.p999)),
-      late: median(rs.map((r) => r.lateP99)),
     };
   };
-  const modRows = subjects
-    .filter((s) => s.paced)
-    .map((s) => {
-      const more = added.get(s.name) ?? [];
-      const r = mod(s.name);
-      return [
-        s.name,
-        `${fmt(r.p50)} ms`,
-        `${fmt(r.p99)} ms`,
-        `${fmt(r.p999)} ms`,
-        s === subjects[0] ? '—' : `${fmt(median(more))} ms (runs: ${more.map(fmt).join(', ')})`,
-      ];
-    });
-  const addedP99 = median(added.get(subjects[1]!.name) ?? []);
+  const modTable = () =>
+    markdownTable(
+      ['requests/s', 'through', 'p50', 'p99', 'p99.9', 'p99 added to the targets’ own (same run)'],
+      RATES.flatMap((rate) =>
+        subjects
+          .filter((s) => s.paced)
+          .map((s) => {
+            const more = added.get(key(rate, s.name)) ?? [];
+            const r = mod(key(rate, s.name));
+            return [
+              String(rate),
+              s.name,
+              `${fmt(r.p50)} ms`,
+              `${fmt(r.p99)} ms`,
+              `${fmt(r.p999)} ms`,
+              s === direct ? '—' : `${fmt(median(more))} ms (runs: ${more.map(fmt).join(', ')})`,
+            ];
+          }),
+      ),
+    );
+  const albAdded = RATES.map(
+    (rate) => `${fmt(median(added.get(key(rate, subjects[1]!.name)) ?? []))} ms at ${rate} requests/s`,
+  ).join(', ');
+  const capacity = RATES.map((rate) => `${rate} requests/s is ${((rate / alb.rps) * 100).toFixed(0)}%`).join(
+    ', ',
+  );
+  const latest = Math.max(...[...moderate.values()].flat().map((r) => r.lateP99));
   const body = [
     `Two node:http targets (\`hello, world\\n\`, 13 bytes) in one process, each proxy in its own process(es), all on loopback of this 2-core machine (load average ${load} when the run began, ${loadavg()[0]!.toFixed(1)} when it ended${NICE !== 0 ? `; the benchmark's processes ran at nice ${NICE}` : ''}). Medians of ${ROUNDS} rounds, subjects taking turns.`,
     '',
@@ -405,15 +444,15 @@ try {
     '',
     `neargate ALB / nginx: ${((alb.rps / nginxAuto.rps) * 100).toFixed(0)}% of nginx with worker_processes auto, ${((alb.rps / nginx1.rps) * 100).toFixed(0)}% of nginx with 1 worker (target: at least 50%). CPU per request, from /proc, is the proxy's own cost whatever share of the cores it got; on a machine this loaded, requests per second also measure how many runnable processes each proxy has (nginx auto has two, the ALB one).`,
     '',
-    `**At a moderate fixed rate**: ${RATE} requests/s for ${SECONDS} s, open loop (bench/lb/paced-load.ts: even send times, a new connection when all are busy; latency from write to the end of the response; its sends were late by at most ${fmt(Math.max(...[...moderate.values()].flat().map((r) => r.lateP99)))} ms at p99). Each proxy is driven together with the targets directly (${RATE} requests/s each, interleaved), so both see the same hiccups of the machine; the added p99 is the median over ${PACED_ROUNDS} runs of the difference within a run. ${waited === 0 ? 'No request had to wait for a free connection.' : `${waited} of the requests had to wait for a free connection (the 128 per URL were all busy).`}`,
+    `**At a moderate fixed rate**: ${RATES.join(' and ')} requests/s for ${SECONDS} s, open loop (bench/lb/paced-load.ts: even send times, a new connection when all are busy; latency from write to the end of the response; its sends were late by at most ${fmt(latest)} ms at p99). Of the ALB's saturation rate above, ${capacity}. The hypervisor gave ${(median(steals) * 100).toFixed(1)}% of the cores' time to other work in the median run (${(Math.max(...steals) * 100).toFixed(1)}% at most; /proc/stat's steal). Each proxy is driven together with the targets directly (the same rate each, interleaved), so both see the same hiccups of the machine; the added p99 is the median over ${PACED_ROUNDS} runs of the difference within a run. ${waited === 0 ? 'No request had to wait for a free connection.' : `${waited} of the requests had to wait for a free connection (the 128 per URL were all busy).`}`,
     '',
-    markdownTable(['through', 'p50', 'p99', 'p99.9', 'p99 added to the targets’ own (same run)'], modRows),
+    modTable(),
     '',
-    `neargate ALB adds ${fmt(addedP99)} ms to p99 at ${RATE} requests/s (target: under 1 ms).`,
+    `neargate ALB adds ${albAdded} to p99 (target: under 1 ms).`,
   ].join('\n');
   await record(
     'Load balancer: ALB data plane beside nginx',
-    `node --import tsx bench/lb.ts --seconds ${SECONDS} --rounds ${ROUNDS} --paced-rounds ${PACED_ROUNDS} --connections ${CONNECTIONS} --rate ${RATE}${NICE !== 0 ? ` --nice ${NICE}` : ''}`,
+    `node --import tsx bench/lb.ts --seconds ${SECONDS} --rounds ${ROUNDS} --paced-rounds ${PACED_ROUNDS} --connections ${CONNECTIONS} --rate ${RATES.join(',')}${NICE !== 0 ? ` --nice ${NICE}` : ''}`,
     body,
   );
 } finally {

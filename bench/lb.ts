@@ -454,6 +454,7 @@ try {
     'Load balancer: ALB data plane beside nginx',
     `node --import tsx bench/lb.ts --seconds ${SECONDS} --rounds ${ROUNDS} --paced-rounds ${PACED_ROUNDS} --connections ${CONNECTIONS} --rate ${RATES.join(',')}${NICE !== 0 ? ` --nice ${NICE}` : ''}`,
     body,
+    { keepRuns: 2 },
   );
 } finally {
   for (const c of children) c.kill('SIGTERM');

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { serviceRevisionArn } from '../core/ecs/ecs-arn.ts';
-import type { DeploymentDoc, ServiceConfig } from '../core/ecs/service.ts';
+import type { ServiceConfig } from '../core/ecs/service.ts';
 import type { TaskDefinition } from '../core/ecs/task-definition.ts';
 import type { Ids } from '../core/ids.ts';
 import type { Scope } from '../core/scope.ts';
@@ -31,7 +31,6 @@ export async function startDeployment(
   dc: DeploymentContext,
   service: { cluster: string; name: string; config: ServiceConfig },
   td: TaskDefinition,
-  opts: { rollback?: DeploymentDoc['rollback'] } = {},
 ): Promise<DeploymentRecord> {
   const live = await deploymentsOf(tx, dc.scope, service.cluster, service.name);
   const c = service.config;
@@ -102,10 +101,9 @@ export async function startDeployment(
       failedTasks: 0,
       countedTasks: [],
       serviceRevisionArn: revisionArn,
-      deploymentStatus: opts.rollback ? 'ROLLBACK_IN_PROGRESS' : 'IN_PROGRESS',
+      deploymentStatus: 'IN_PROGRESS',
       sourceRevisionArns: live.map((d) => d.doc.serviceRevisionArn),
       deploymentConfiguration: c.deploymentConfiguration,
-      ...(opts.rollback && { rollback: opts.rollback }),
     },
   };
   record.doc.rolloutStateReason = `ECS deployment ${record.id} in progress.`;

@@ -188,6 +188,11 @@ export async function serviceStep(
       primary.status = 'ACTIVE';
       primary.doc.deploymentStatus = 'ROLLBACK_IN_PROGRESS';
       primary.doc.statusReason = rolloutReason.failed;
+      primary.doc.rollback = {
+        reason: rolloutReason.failed,
+        startedAt: now,
+        serviceRevisionArn: target.doc.serviceRevisionArn,
+      };
       target.status = 'PRIMARY';
       target.doc.rolloutState = 'IN_PROGRESS';
       target.doc.rolloutStateReason = rolloutReason.rollingBack(target.id);

@@ -300,6 +300,10 @@ describe('services through the AWS CLI: crash loops, the throttle, the circuit b
     assert.equal(failed.deploymentCircuitBreaker.status, 'TRIGGERED');
     assert.equal(failed.deploymentCircuitBreaker.threshold, 3);
     assert.ok(failed.deploymentCircuitBreaker.failureCount >= 3);
+    // The rollback: why, when (after the deployment began), and to the good deployment's revision.
+    assert.equal(failed.rollback.reason, 'ECS deployment circuit breaker: tasks failed to start.');
+    assert.ok(Date.parse(failed.rollback.startedAt) >= Date.parse(failed.startedAt), JSON.stringify(failed));
+    assert.equal(failed.rollback.serviceRevisionArn, failed.sourceServiceRevisions[0].arn);
     const { serviceRevisions } = await ecs(
       [
         'describe-service-revisions',

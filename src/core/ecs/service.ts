@@ -73,7 +73,7 @@ export interface DeploymentDoc {
   statusReason?: string;
   sourceRevisionArns: string[];
   deploymentConfiguration: ServiceConfig['deploymentConfiguration'];
-  /** Set on a deployment made to roll back a failed one. */
+  /** Set on a failed deployment the circuit breaker rolls back: when, why, and to which revision. */
   rollback?: { reason: string; startedAt: number; serviceRevisionArn: string };
   finishedAt?: number;
 }

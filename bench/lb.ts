@@ -40,7 +40,6 @@ const NICE = arg('nice', 0);
 /** Rounds of the moderate-rate runs, short enough to repeat more often than the saturation ones. */
 const PACED_ROUNDS = arg('paced-rounds', 5);
 if (NICE !== 0) setPriority(NICE);
-
 const ROOT = new URL('..', import.meta.url).pathname;
 
 for (const tool of ['nginx', 'wrk']) {
@@ -351,7 +350,7 @@ try {
   }
   let waited = 0;
   const direct = subjects[0]!;
-  /** Per paced run: the share of the cores' time the hypervisor gave to other guests. */
+  /** Per paced run: the share of the cores' time the hypervisor gave to other work (steal). */
   const steals: number[] = [];
   for (let round = 0; round < PACED_ROUNDS; round++) {
     for (const rate of RATES) {

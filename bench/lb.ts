@@ -430,7 +430,7 @@ try {
   const capacity = RATES.map((rate) => `${rate} requests/s is ${((rate / alb.rps) * 100).toFixed(0)}%`).join(
     ', ',
   );
-  const latest = Math.max(...[...moderate.values()].flat().map((r) => r.lateP99));
+  const latestSend = Math.max(...[...moderate.values()].flat().map((r) => r.lateP99));
   const body = [
     `Two node:http targets (\`hello, world\\n\`, 13 bytes) in one process, each proxy in its own process(es), all on loopback of this 2-core machine (load average ${load} when the run began, ${loadavg()[0]!.toFixed(1)} when it ended${NICE !== 0 ? `; the benchmark's processes ran at nice ${NICE}` : ''}). Medians of ${ROUNDS} rounds, subjects taking turns.`,
     '',
@@ -443,7 +443,7 @@ try {
     '',
     `neargate ALB / nginx: ${((alb.rps / nginxAuto.rps) * 100).toFixed(0)}% of nginx with worker_processes auto, ${((alb.rps / nginx1.rps) * 100).toFixed(0)}% of nginx with 1 worker (target: at least 50%). CPU per request, from /proc, is the proxy's own cost whatever share of the cores it got; on a machine this loaded, requests per second also measure how many runnable processes each proxy has (nginx auto has two, the ALB one).`,
     '',
-    `**At a moderate fixed rate**: ${RATES.join(' and ')} requests/s for ${SECONDS} s, open loop (bench/lb/paced-load.ts: even send times, a new connection when all are busy; latency from write to the end of the response; its sends were late by at most ${fmt(latest)} ms at p99). Of the ALB's saturation rate above, ${capacity}. The hypervisor gave ${(median(steals) * 100).toFixed(1)}% of the cores' time to other work in the median run (${(Math.max(...steals) * 100).toFixed(1)}% at most; /proc/stat's steal). Each proxy is driven together with the targets directly (the same rate each, interleaved), so both see the same hiccups of the machine; the added p99 is the median over ${PACED_ROUNDS} runs of the difference within a run. ${waited === 0 ? 'No request had to wait for a free connection.' : `${waited} of the requests had to wait for a free connection (the 128 per URL were all busy).`}`,
+    `**At a moderate fixed rate**: ${RATES.join(' and ')} requests/s for ${SECONDS} s, open loop (bench/lb/paced-load.ts: even send times, a new connection when all are busy; latency from write to the end of the response; its sends were late by at most ${fmt(latestSend)} ms at p99). Of the ALB's saturation rate above, ${capacity}. The hypervisor gave ${(median(steals) * 100).toFixed(1)}% of the cores' time to other work in the median run (${(Math.max(...steals) * 100).toFixed(1)}% at most; /proc/stat's steal). Each proxy is driven together with the targets directly (the same rate each, interleaved), so both see the same hiccups of the machine; the added p99 is the median over ${PACED_ROUNDS} runs of the difference within a run. ${waited === 0 ? 'No request had to wait for a free connection.' : `${waited} of the requests had to wait for a free connection (the 128 per URL were all busy).`}`,
     '',
     modTable(),
     '',
